@@ -1,0 +1,72 @@
+"""The clinic knowledge-base search service: create_app() builds the Flask app."""
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask
+
+from kb.settings import DEFAULTS
+
+log = logging.getLogger(__name__)
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PATH_SETTINGS = ("ARTICLES_DIR", "INDEX_DIR", "INSTANCE_DIR", "TAXONOMY_FILE")
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Config (defaults -> instance kb.cfg -> KB_* environment -> test config), search service, blueprints."""
+    instance_dir = (test_config or {}).get("INSTANCE_DIR") or os.environ.get("KB_INSTANCE_DIR") or DEFAULTS["INSTANCE_DIR"]
+    app = Flask(
+        __name__,
+        instance_path=os.path.abspath(instance_dir),
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=None,
+    )
+    app.config.from_mapping(DEFAULTS)
+    app.config.from_pyfile("kb.cfg", silent=True)
+    app.config.from_prefixed_env("KB")
+    if test_config:
+        app.config.update(test_config)
+    _resolve_paths(app)
+    app.config.setdefault("SECRET_KEY", None)
+    if not app.config["SECRET_KEY"]:
+        app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
+
+    from kb import api, cli, web
+    from kb.search import SearchService
+
+    app.extensions["kb.search"] = SearchService(app.config["INDEX_DIR"])
+    app.register_blueprint(api.bp)
+    app.register_blueprint(web.bp)
+    web.register_error_handlers(app)
+    api.enable_cors(app)
+    cli.register(app)
+    return app
+
+
+def _resolve_paths(app: Flask) -> None:
+    if not app.config["TAXONOMY_FILE"]:
+        app.config["TAXONOMY_FILE"] = os.path.join(app.config["ARTICLES_DIR"], "taxonomy.yaml")
+    for name in PATH_SETTINGS:
+        app.config[name] = os.path.abspath(app.config[name])
+    app.config["INSTANCE_DIR"] = app.instance_path
+
+
+def _instance_secret(instance: Path) -> str:
+    """A random secret key kept in the instance folder, so sessions survive restarts and workers agree."""
+    path = instance / "secret_key"
+    try:
+        return path.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        instance.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_hex(32)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another worker wrote it first
+            return path.read_text(encoding="utf-8").strip()
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(key)
+        return key

@@ -1,0 +1,116 @@
+"""Text analysis shared by indexing and searching: stemming, accent folding and taxonomy synonyms."""
+from __future__ import annotations
+
+from whoosh.analysis import CharsetFilter, Filter, LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
+from whoosh.support.charset import accent_map
+
+from kb.taxonomy import Taxonomy
+
+#: Spelling and suggestions work on whole words of letters ("hyperpigmantation"), never numbers.
+SPELL_PATTERN = r"[^\W\d_]{2,}"
+
+
+def base_chain():
+    """Tokenize, lowercase, fold accents ('anaesthésie' == 'anaesthesie'), drop stop words, stem."""
+    return RegexTokenizer() | LowercaseFilter() | CharsetFilter(accent_map) | StopFilter() | StemFilter()
+
+
+def spelling_analyzer():
+    """Unstemmed words for spelling correction and completions: stems would suggest 'microneedl'."""
+    return RegexTokenizer(SPELL_PATTERN) | LowercaseFilter() | CharsetFilter(accent_map)
+
+
+class SynonymFilter(Filter):
+    """Makes every phrase of a synonym group one token, so variants match each other.
+
+    Indexing keeps the original tokens and adds the group's canonical token spanning the
+    phrase ("micro-needling" -> micro, needl, microneedling), so highlighting still marks
+    the words the article used. Querying replaces the phrase by the canonical token only
+    ("micro needling" -> microneedling), so every variant runs the very same query: with OR
+    semantics, keeping 'micro' would also match 'micro-injuries' and change the results.
+    """
+
+    def __init__(self, table: dict[tuple[str, ...], str]):
+        self.table = table
+        self.lengths = sorted({len(key) for key in table}, reverse=True)
+
+    def __eq__(self, other):
+        return isinstance(other, SynonymFilter) and self.table == other.table
+
+    def __call__(self, tokens):
+        if not self.table:
+            return tokens
+        first = next(tokens, None)
+        if first is None:
+            return iter(())
+        if first.mode == "query":
+            return self._replace(first, tokens)
+        return self._add(first, tokens)
+
+    def _add(self, first, tokens):
+        window: list[tuple[str, int, int]] = []  # (text, pos, startchar) of recent non-stop tokens
+        longest = self.lengths[0] if self.lengths else 1
+        token = first
+        while token is not None:
+            yield token
+            if not token.stopped:
+                window.append((token.text, getattr(token, "pos", 0), getattr(token, "startchar", 0)))
+                del window[:-longest]
+                endchar = getattr(token, "endchar", 0)
+                for length in self.lengths:
+                    if length > len(window):
+                        continue
+                    phrase = tuple(text for text, _, _ in window[-length:])
+                    canonical = self.table.get(phrase)
+                    if canonical is None or (length == 1 and canonical == phrase[0]):
+                        continue
+                    _, pos, startchar = window[-length]
+                    # Whoosh reuses one Token object down the chain: rewrite it for the extra token.
+                    token.text, token.stopped = canonical, False
+                    if token.positions:
+                        token.pos = pos
+                    if token.chars:
+                        token.startchar, token.endchar = startchar, endchar
+                    yield token
+            token = next(tokens, None)
+
+    def _replace(self, first, tokens):
+        items = [first.copy()] + [t.copy() for t in tokens]
+        kept = [t for t in items if not t.stopped]
+        index = 0
+        while index < len(kept):
+            for length in self.lengths:
+                phrase = tuple(t.text for t in kept[index:index + length])
+                if len(phrase) == length and phrase in self.table:
+                    token = kept[index]
+                    token.text = self.table[phrase]
+                    if token.chars:
+                        token.endchar = kept[index + length - 1].endchar
+                    yield token
+                    index += length
+                    break
+            else:
+                yield kept[index]
+                index += 1
+
+
+def synonym_table(taxonomy: Taxonomy) -> dict[tuple[str, ...], str]:
+    """Each synonym phrase, analyzed as text is, mapped to its group's canonical token."""
+    chain = base_chain()
+    table: dict[tuple[str, ...], str] = {}
+    for group in taxonomy.synonym_groups():
+        for phrase in (group.canonical, *group.phrases):
+            key = tuple(token.text for token in chain(phrase, mode="query"))
+            if key:
+                table.setdefault(key, group.canonical)
+    return table
+
+
+def text_analyzer(taxonomy: Taxonomy):
+    """The analyzer of every searchable text field."""
+    return base_chain() | SynonymFilter(synonym_table(taxonomy))
+
+
+def query_tokens(analyzer, text: str) -> list[str]:
+    """The distinct terms a user's text searches for, in order; raw text never reaches a query parser."""
+    return list(dict.fromkeys(token.text for token in analyzer(text, mode="query")))

@@ -1,0 +1,111 @@
+"""Blueprint `api`: the public JSON API of the contract. It always answers for the public audience."""
+from __future__ import annotations
+
+import hashlib
+import json
+from importlib import resources
+
+import yaml
+from flask import Blueprint, Response, current_app, jsonify, request
+from flask_cors import CORS
+
+from kb.errors import BadParameter, QueryTooLong
+from kb.search import SearchService, parse_request
+from kb.settings import split_origins
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+AUDIENCE = "public"
+
+
+def service() -> SearchService:
+    return current_app.extensions["kb.search"]
+
+
+def enable_cors(app) -> None:
+    """CORS for the public API only, and only for the configured origins (none by default)."""
+    origins = split_origins(app.config["CORS_ORIGINS"])
+    if origins:
+        CORS(app, resources={r"/api/*": {"origins": origins}}, methods=["GET", "OPTIONS"], max_age=600)
+
+
+def _params() -> dict[str, list[str]]:
+    return {name: request.args.getlist(name) for name in request.args}
+
+
+def _cached(version: str, payload_key: object, build) -> Response:
+    """Answer with ETag and Cache-Control; the ETag is known before any work, so a revalidation costs nothing.
+
+    The ETag is derived from the index version, the endpoint, the public audience and the
+    normalized parameters: the same inputs always give the same answer.
+    """
+    digest = hashlib.sha256(repr((version, request.path, AUDIENCE, payload_key)).encode()).hexdigest()[:32]
+    if request.if_none_match.contains(digest):
+        response = Response(status=304)
+    else:
+        response = jsonify(build())
+    response.set_etag(digest)
+    response.cache_control.public = True
+    response.cache_control.max_age = int(current_app.config["API_CACHE_SECONDS"])
+    return response
+
+
+def _only(*allowed: str) -> None:
+    for name in request.args:
+        if name not in allowed:
+            raise BadParameter(f"unknown parameter '{name}'; known: {', '.join(allowed) or 'none'}", param=name)
+
+
+@bp.get("/search")
+def search():
+    engine = service().engine()
+    search_request = parse_request(
+        _params(),
+        engine.taxonomy,
+        max_query_length=int(current_app.config["MAX_QUERY_LENGTH"]),
+        max_page=int(current_app.config["MAX_PAGE"]),
+    )
+    return _cached(engine.version, search_request.cache_key(), lambda: _public_result(engine.search(search_request, AUDIENCE)))
+
+
+def _public_result(result: dict) -> dict:
+    for hit in result["hits"]:
+        hit.pop("audience", None)
+    return result
+
+
+@bp.get("/articles/<slug>")
+def article(slug: str):
+    _only()
+    engine = service().engine()
+    return _cached(engine.version, slug, lambda: {k: v for k, v in engine.article(slug, AUDIENCE).items() if k != "audience"})
+
+
+@bp.get("/suggest")
+def suggest():
+    _only("q")
+    values = request.args.getlist("q")
+    if len(values) > 1:
+        raise BadParameter("q must be given once", param="q")
+    prefix = values[0] if values else ""
+    if len(prefix) > int(current_app.config["MAX_QUERY_LENGTH"]):
+        raise QueryTooLong(f"q must be at most {current_app.config['MAX_QUERY_LENGTH']} characters", param="q")
+    engine = service().engine()
+    return _cached(engine.version, prefix.casefold(), lambda: {"query": prefix, "suggestions": engine.suggest(prefix, AUDIENCE)})
+
+
+@bp.get("/facets")
+def facets():
+    _only()
+    engine = service().engine()
+    return _cached(engine.version, "facets", lambda: {"facets": engine.facet_totals(AUDIENCE)})
+
+
+@bp.get("/openapi.json")
+def openapi():
+    _only()
+    return jsonify(openapi_document())
+
+
+def openapi_document() -> dict:
+    text = resources.files("kb").joinpath("openapi.yaml").read_text(encoding="utf-8")
+    return json.loads(json.dumps(yaml.safe_load(text)))

@@ -1,0 +1,373 @@
+"""Articles: load and validate one Markdown file or a folder; render Markdown to safe HTML and plain text."""
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import hashlib
+import logging
+import re
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from pathlib import Path
+
+import frontmatter
+import markdown
+import nh3
+import yaml
+
+from kb.taxonomy import LISTED_FACETS, Taxonomy
+
+log = logging.getLogger(__name__)
+
+AUDIENCES = ("public", "staff")
+KNOWN_KEYS = ("title", "summary", *LISTED_FACETS, "cost", "audience", "updated", "sources", "related")
+SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+#: Links between articles, written either as the site path or as the file name.
+INTERNAL_LINK = re.compile(r"\]\((?:/articles/([^)#?\s]+)|([a-z0-9-]+)\.md)(?:#[^)]*)?\)")
+
+MARKDOWN_EXTENSIONS = ["toc", "tables", "fenced_code", "sane_lists", "attr_list"]
+HEADING_TAGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+#: nh3's defaults plus ids on headings, which the table of contents links to.
+ALLOWED_ATTRIBUTES = {
+    **nh3.ALLOWED_ATTRIBUTES,
+    **{tag: {*nh3.ALLOWED_ATTRIBUTES.get(tag, set()), "id"} for tag in HEADING_TAGS},
+}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Why a file was rejected (or, for a broken link, what was dropped): file, line, message."""
+
+    path: str
+    line: int
+    message: str
+    fatal: bool = True
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.message}"
+
+
+@dataclass(frozen=True)
+class Heading:
+    level: int
+    anchor: str
+    text: str
+
+
+@dataclass
+class Article:
+    slug: str
+    path: str
+    title: str
+    summary: str
+    markdown: str
+    html: str
+    text: str
+    headings: tuple[Heading, ...]
+    facets: dict[str, tuple[str, ...]]
+    audience: str = "public"
+    updated: dt.date | None = None
+    price_min: float | None = None
+    price_max: float | None = None
+    currency: str | None = None
+    sources: tuple[str, ...] = ()
+    related: tuple[str, ...] = ()
+    links: tuple[tuple[str, int], ...] = ()
+    content_hash: str = ""
+    lines: dict[str, int] = field(default_factory=dict, repr=False)
+
+
+@dataclass
+class LoadResult:
+    articles: list[Article]
+    problems: list[Problem]
+
+    @property
+    def rejected(self) -> list[str]:
+        return sorted({p.path for p in self.problems if p.fatal})
+
+
+class ArticleInvalid(Exception):
+    def __init__(self, problems: list[Problem]):
+        super().__init__("; ".join(str(p) for p in problems))
+        self.problems = problems
+
+
+def render_markdown(text: str) -> tuple[str, tuple[Heading, ...]]:
+    """Markdown to sanitized HTML (raw HTML, scripts and javascript: links are stripped) and its headings."""
+    md = markdown.Markdown(extensions=MARKDOWN_EXTENSIONS, extension_configs={"toc": {"permalink": False}})
+    raw_html = md.convert(text)
+    safe_html = nh3.clean(raw_html, attributes=ALLOWED_ATTRIBUTES, link_rel="noopener noreferrer")
+    return safe_html, tuple(_flatten_toc(md.toc_tokens))
+
+
+def _flatten_toc(tokens: list[dict]) -> list[Heading]:
+    headings: list[Heading] = []
+    for token in tokens:
+        headings.append(Heading(int(token["level"]), token["id"], _TextExtractor.extract(token["name"])))
+        headings.extend(_flatten_toc(token.get("children", [])))
+    return headings
+
+
+class _TextExtractor(HTMLParser):
+    """Plain text of sanitized HTML, blocks separated by newlines (what snippets are cut from)."""
+
+    BLOCKS = {"p", "li", "tr", "br", "div", "blockquote", "pre", *HEADING_TAGS}
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag in self.BLOCKS:
+            self.parts.append("\n")
+
+    def handle_data(self, data):
+        self.parts.append(data)
+
+    @classmethod
+    def extract(cls, html: str) -> str:
+        parser = cls()
+        parser.feed(html)
+        parser.close()
+        lines = (re.sub(r"[ \t]+", " ", line).strip() for line in "".join(parser.parts).split("\n"))
+        return "\n".join(line for line in lines if line)
+
+
+def html_to_text(html: str) -> str:
+    return _TextExtractor.extract(html)
+
+
+def load_article(path: Path, taxonomy: Taxonomy, display_path: str | None = None) -> Article:
+    """Parse and check one article; raises ArticleInvalid with every problem found (file and line)."""
+    shown = display_path or str(path)
+    problems: list[Problem] = []
+
+    def problem(line: int, message: str) -> None:
+        problems.append(Problem(shown, line, message))
+
+    slug = path.stem
+    if not SLUG.match(slug):
+        problem(1, f"file name '{path.name}' must be a slug: lowercase letters, digits and '-', ending in .md")
+    try:
+        raw = path.read_bytes()
+        text = raw.decode("utf-8")
+    except OSError as exc:
+        raise ArticleInvalid([Problem(shown, 1, f"cannot read the file ({exc.strerror})")]) from exc
+    except UnicodeDecodeError as exc:
+        raise ArticleInvalid([Problem(shown, 1, f"not UTF-8 text (byte {exc.start})")]) from exc
+    if "\x00" in text:
+        raise ArticleInvalid([Problem(shown, 1, "binary file (contains NUL bytes), not a Markdown article")])
+    text = text.lstrip("\ufeff")
+
+    handler = frontmatter.YAMLHandler()
+    if not handler.detect(text):
+        raise ArticleInvalid([Problem(shown, 1, "missing YAML front matter: the file must start with a '---' line")])
+    try:
+        front, body = handler.split(text)
+    except ValueError as exc:
+        raise ArticleInvalid([Problem(shown, 1, "front matter is not closed by a second '---' line")]) from exc
+    # The front matter starts on line 2 of the file, after the opening '---'.
+    offset = 2
+    try:
+        meta = yaml.safe_load(front)
+        node = yaml.compose(front, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + offset if mark is not None else 1
+        raise ArticleInvalid([Problem(shown, line, f"front matter is not valid YAML: {getattr(exc, 'problem', exc)}")]) from exc
+    if not isinstance(meta, dict):
+        raise ArticleInvalid([Problem(shown, offset, "front matter must be a mapping of 'key: value' lines")])
+    lines, item_lines = _key_lines(node, offset)
+
+    for key in meta:
+        if key not in KNOWN_KEYS:
+            near = difflib.get_close_matches(str(key), KNOWN_KEYS, n=1)
+            hint = f"; did you mean '{near[0]}'?" if near else f"; known keys: {', '.join(KNOWN_KEYS)}"
+            problem(lines.get(key, offset), f"unknown front matter key '{key}'{hint}")
+
+    title = _required_text(meta, "title", lines, offset, problem)
+    summary = _required_text(meta, "summary", lines, offset, problem)
+
+    facets: dict[str, tuple[str, ...]] = {}
+    for key in LISTED_FACETS:
+        values = _string_list(meta, key, lines, offset, problem)
+        for position, value in enumerate(values):
+            if taxonomy.facet(key).get(value) is None:
+                line = item_lines.get(key, {}).get(position, lines.get(key, offset))
+                suggestions = ", ".join(taxonomy.closest(key, value))
+                problem(line, f"unknown {key} '{value}'; closest valid values: {suggestions}")
+        facets[key] = tuple(dict.fromkeys(values))
+
+    price_min = price_max = currency = None
+    if meta.get("cost") is not None:
+        price_min, price_max, currency = _cost(meta["cost"], taxonomy, lines.get("cost", offset), problem)
+    facets["cost"] = tuple(taxonomy.cost_bands(price_min, price_max)) if price_min is not None else ()
+
+    audience = meta.get("audience", "public")
+    if audience not in AUDIENCES:
+        problem(lines.get("audience", offset), f"audience must be 'public' or 'staff', not '{audience}'")
+
+    updated = _date(meta.get("updated"), lines.get("updated", offset), problem)
+    sources = _string_list(meta, "sources", lines, offset, problem)
+    related = _string_list(meta, "related", lines, offset, problem)
+    for position, value in enumerate(related):
+        if not SLUG.match(value):
+            problem(item_lines.get("related", {}).get(position, lines.get("related", offset)), f"related '{value}' is not an article slug")
+
+    if problems:
+        raise ArticleInvalid(problems)
+
+    body_start = text.count("\n", 0, text.find(body)) + 1 if body else 1
+    html, headings = render_markdown(body)
+    return Article(
+        slug=slug,
+        path=shown,
+        title=title,
+        summary=summary,
+        markdown=body,
+        html=html,
+        text=html_to_text(html),
+        headings=headings,
+        facets=facets,
+        audience=audience,
+        updated=updated,
+        price_min=price_min,
+        price_max=price_max,
+        currency=currency,
+        sources=tuple(sources),
+        related=tuple(dict.fromkeys(related)),
+        links=tuple(_internal_links(body, body_start)),
+        content_hash=hashlib.sha256(raw).hexdigest()[:20],
+        lines={**lines, **{f"related:{i}": line for i, line in item_lines.get("related", {}).items()}},
+    )
+
+
+def load_folder(folder: Path, taxonomy: Taxonomy) -> LoadResult:
+    """Load every *.md under `folder`; bad files become Problems while the rest load."""
+    folder = Path(folder)
+    articles: list[Article] = []
+    problems: list[Problem] = []
+    for path in sorted(folder.rglob("*.md")):
+        if any(part.startswith(".") for part in path.relative_to(folder).parts):
+            continue
+        try:
+            articles.append(load_article(path, taxonomy, display_path=str(path)))
+        except ArticleInvalid as exc:
+            problems.extend(exc.problems)
+    problems.extend(_duplicate_slugs(articles))
+    rejected = {p.path for p in problems if p.fatal}
+    articles = [a for a in articles if a.path not in rejected]
+    problems.extend(_check_links(articles))
+    return LoadResult(articles, problems)
+
+
+def _duplicate_slugs(articles: list[Article]) -> list[Problem]:
+    """Two files in different subfolders with one name would share a URL: reject the later ones."""
+    seen: dict[str, str] = {}
+    problems = []
+    for article in articles:
+        if article.slug in seen:
+            problems.append(Problem(article.path, 1, f"slug '{article.slug}' is already used by {seen[article.slug]}"))
+        else:
+            seen[article.slug] = article.path
+    return problems
+
+
+def _check_links(articles: list[Article]) -> list[Problem]:
+    """`related` slugs and links to other articles must exist; a broken one is reported and dropped."""
+    slugs = {a.slug for a in articles}
+    problems = []
+    for article in articles:
+        kept = []
+        for position, slug in enumerate(article.related):
+            if slug in slugs:
+                kept.append(slug)
+            else:
+                line = article.lines.get(f"related:{position}", article.lines.get("related", 1))
+                problems.append(Problem(article.path, line, f"related article '{slug}' does not exist", fatal=False))
+        article.related = tuple(kept)
+        for slug, line in article.links:
+            if slug not in slugs:
+                problems.append(Problem(article.path, line, f"link to article '{slug}' does not exist", fatal=False))
+    return problems
+
+
+def _internal_links(body: str, first_line: int) -> list[tuple[str, int]]:
+    links = []
+    for number, line in enumerate(body.splitlines(), start=first_line):
+        for match in INTERNAL_LINK.finditer(line):
+            links.append((match.group(1) or match.group(2), number))
+    return links
+
+
+def _key_lines(node: yaml.Node | None, offset: int) -> tuple[dict[str, int], dict[str, dict[int, int]]]:
+    """File line of each front matter key, and of each item of list values."""
+    lines: dict[str, int] = {}
+    items: dict[str, dict[int, int]] = {}
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            key = key_node.value
+            lines[key] = key_node.start_mark.line + offset
+            if isinstance(value_node, yaml.SequenceNode):
+                items[key] = {i: item.start_mark.line + offset for i, item in enumerate(value_node.value)}
+    return lines, items
+
+
+def _required_text(meta, key, lines, offset, problem) -> str:
+    value = meta.get(key)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        problem(lines.get(key, offset), f"'{key}' is required and must not be empty")
+        return ""
+    if not isinstance(value, str):
+        problem(lines.get(key, offset), f"'{key}' must be text")
+        return ""
+    return " ".join(value.split())
+
+
+def _string_list(meta, key, lines, offset, problem) -> list[str]:
+    value = meta.get(key)
+    if value is None:
+        return []
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, (str, int)) and not isinstance(v, bool) for v in value):
+        problem(lines.get(key, offset), f"'{key}' must be a list of text values")
+        return []
+    return [str(v).strip() for v in value]
+
+
+def _cost(value, taxonomy: Taxonomy, line: int, problem) -> tuple[float | None, float | None, str | None]:
+    if not isinstance(value, dict):
+        problem(line, "'cost' must be a mapping like {min: 150, max: 400, currency: USD}")
+        return None, None, None
+    unknown = set(value) - {"min", "max", "currency"}
+    if unknown:
+        problem(line, f"'cost' has unknown keys {sorted(unknown)}; use min, max and currency")
+    low, high = value.get("min"), value.get("max", value.get("min"))
+    for name, number in (("min", low), ("max", high)):
+        if isinstance(number, bool) or not isinstance(number, (int, float)) or number < 0:
+            problem(line, f"cost {name} must be a non-negative number, not {number!r}")
+            return None, None, None
+    if low > high:
+        problem(line, f"cost min ({low}) is greater than max ({high})")
+        return None, None, None
+    currency = str(value.get("currency") or taxonomy.currency)
+    if currency != taxonomy.currency:
+        problem(line, f"cost currency must be {taxonomy.currency} (the taxonomy's bands are in it), not {currency}")
+        return None, None, None
+    return float(low), float(high), currency
+
+
+def _date(value, line: int, problem) -> dt.date | None:
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        problem(line, f"updated must be a date like 2026-11-01, not '{value}'")
+        return None

@@ -1,0 +1,162 @@
+"""The `kb` command: index, check, search, serve."""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup
+
+from kb.articles import LoadResult, load_folder
+from kb.errors import KbError
+from kb.index import IndexStore, update_index
+from kb.search import SearchRequest, parse_request
+from kb.taxonomy import FACET_KEYS, Taxonomy, load_taxonomy
+
+log = logging.getLogger(__name__)
+
+
+def _fail(error: KbError, code: int = 2):
+    click.secho(f"error: {error.message}", fg="red", err=True)
+    raise SystemExit(code)
+
+
+def _load() -> tuple[Taxonomy, LoadResult]:
+    config = current_app.config
+    try:
+        taxonomy = load_taxonomy(config["TAXONOMY_FILE"])
+    except KbError as exc:
+        _fail(exc)
+    folder = Path(config["ARTICLES_DIR"])
+    if not folder.is_dir():
+        _fail(KbError(f"articles folder {folder} does not exist (set KB_ARTICLES_DIR)"))
+    return taxonomy, load_folder(folder, taxonomy)
+
+
+def _report_problems(loaded: LoadResult) -> None:
+    for problem in loaded.problems:
+        label = "rejected" if problem.fatal else "warning"
+        click.echo(f"{label}: {problem}", err=True)
+
+
+def build_index(full: bool = False, wait: float = 0.0, show_progress: bool = False):
+    """Load the articles and bring the index up to date; returns the report (used by `serve` too)."""
+    taxonomy, loaded = _load()
+    _report_problems(loaded)
+    store = IndexStore(current_app.config["INDEX_DIR"])
+    if show_progress and loaded.articles:
+        with click.progressbar(length=len(loaded.articles), label="Indexing", file=sys.stderr) as bar:
+            done = [0]
+
+            def advance(count: int) -> None:
+                bar.update(count - done[0])
+                done[0] = count
+
+            return update_index(store, loaded, taxonomy, full=full, wait=wait, progress=advance)
+    return update_index(store, loaded, taxonomy, full=full, wait=wait)
+
+
+@click.command("index")
+@click.option("--full", is_flag=True, help="Rebuild everything instead of updating changed articles.")
+@click.option("--wait", type=float, default=0.0, show_default=True, help="Seconds to wait for another running `kb index`.")
+def index_command(full: bool, wait: float) -> None:
+    """Build or update the index from the articles folder."""
+    try:
+        report = build_index(full=full, wait=wait, show_progress=sys.stderr.isatty())
+    except KbError as exc:
+        _fail(exc)
+    click.echo(f"Indexed: {report.summary()}")
+    if report.problems:
+        raise SystemExit(1)
+
+
+@click.command("check")
+def check_command() -> None:
+    """Validate every article (front matter, taxonomy values, links) without indexing."""
+    _, loaded = _load()
+    _report_problems(loaded)
+    click.echo(f"Checked {len(loaded.articles) + len(loaded.rejected)} articles: {len(loaded.problems)} problems")
+    if loaded.problems:
+        raise SystemExit(1)
+
+
+def _facet_options(command):
+    for key in reversed(FACET_KEYS):
+        command = click.option(f"--{key.replace('_', '-')}", key, multiple=True, help=f"Only articles with this {key} (repeatable).")(command)
+    return command
+
+
+@click.command("search")
+@click.argument("query", nargs=-1)
+@_facet_options
+@click.option("--page", default=1, show_default=True)
+@click.option("--per-page", default=10, show_default=True)
+@click.option("--sort", default="relevance", show_default=True)
+@click.option("--staff", is_flag=True, help="Include staff-only articles.")
+@click.option("--json", "as_json", is_flag=True, help="Print the API's JSON answer.")
+def search_command(query, page, per_page, sort, staff, as_json, **facets) -> None:
+    """Search from a terminal."""
+    params = {"q": [" ".join(query)], "page": [str(page)], "per_page": [str(per_page)], "sort": [sort]}
+    params.update({key: list(values) for key, values in facets.items() if values})
+    try:
+        engine = current_app.extensions["kb.search"].engine()
+        request: SearchRequest = parse_request(params, engine.taxonomy, max_query_length=int(current_app.config["MAX_QUERY_LENGTH"]))
+        result = engine.search(request, "staff" if staff else "public")
+    except KbError as exc:
+        _fail(exc, 1)
+    if as_json:
+        click.echo(json.dumps(result, indent=2, ensure_ascii=False))
+        return
+    if result["corrected"]:
+        click.echo(f"Showing results for: {result['corrected']}")
+    click.echo(f"{result['total']} results ({result['took_ms']} ms)")
+    for number, hit in enumerate(result["hits"], start=(page - 1) * per_page + 1):
+        click.echo(f"{number:>3}. {hit['title']}  [{hit['slug']}]  {hit['score']}")
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--workers", default=2, show_default=True, type=int, help="Worker processes.")
+def serve_command(host: str, port: int, workers: int) -> None:
+    """Serve the web app and API with gunicorn, building the index first if none exists."""
+    if IndexStore(current_app.config["INDEX_DIR"]).current_name() is None:
+        click.echo("No index yet: building it first.")
+        try:
+            click.echo(f"Indexed: {build_index().summary()}")
+        except KbError as exc:
+            _fail(exc)
+    from kb.server import run
+
+    click.echo(f"Serving on http://{host}:{port} ({workers} workers)")
+    run(host, port, workers)
+
+
+def register(app) -> None:
+    for command in (index_command, check_command, search_command, serve_command):
+        app.cli.add_command(command)
+
+
+def _create_app():
+    from kb import create_app
+
+    return create_app()
+
+
+cli = FlaskGroup(
+    name="kb",
+    create_app=_create_app,
+    add_default_commands=False,
+    load_dotenv=False,
+    set_debug_flag=False,
+    help="The clinic knowledge base: index articles, check them, search and serve.",
+)
+
+
+def main() -> None:
+    logging.basicConfig(level=os.environ.get("KB_LOG_LEVEL", "WARNING"), format="%(levelname)s %(name)s: %(message)s")
+    cli.main(prog_name="kb")

@@ -1,0 +1,302 @@
+"""The Whoosh index: schema, full builds into a fresh folder switched in atomically, incremental updates.
+
+On disk, INDEX_DIR holds complete versions side by side and a `current` symlink:
+
+    index/current -> v-20261121T101500-3f2a1c    (the version every reader opens)
+    index/v-20261121T101500-3f2a1c/             (Whoosh files, manifest.json, taxonomy.yaml)
+    index/tmp-...                               (a build in progress; never read)
+    index/.writer.lock                          (one `kb index` at a time)
+
+Nothing ever writes into a version a reader may have open: a full build writes a new
+folder; an incremental update hard-links the current version's files (Whoosh segments
+are write-once) into a new folder and commits there. The switch is a rename of a symlink,
+so a reader sees the old version or the new one, never half of one; a failed or killed
+build leaves only a tmp- folder, removed by the next `kb index`.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import os
+import secrets
+import shutil
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable
+
+import filelock
+from whoosh import index as whoosh_index
+from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
+
+from kb.analysis import spelling_analyzer, text_analyzer
+from kb.articles import Article, LoadResult, Problem
+from kb.errors import IndexBusy, IndexUnavailable
+from kb.taxonomy import FACET_KEYS, Taxonomy, load_taxonomy
+
+log = logging.getLogger(__name__)
+
+#: Bump when the schema or the way documents are built changes: existing indexes then rebuild by themselves.
+SCHEMA_VERSION = 1
+CURRENT = "current"
+MANIFEST = "manifest.json"
+TAXONOMY_COPY = "taxonomy.yaml"
+LOCK_FILE = ".writer.lock"
+#: Old versions kept after a switch, for readers that opened them moments before.
+KEEP_OLD_VERSIONS = 2
+#: Whoosh's own lock files inside a version; never hard-linked into a clone.
+WHOOSH_LOCKS = ("_MAIN_WRITELOCK", "MAIN_WRITELOCK")
+
+Progress = Callable[[int], None]
+
+
+def build_schema(taxonomy: Taxonomy) -> Schema:
+    analyzer = text_analyzer(taxonomy)
+    spelling = spelling_analyzer()
+    facet_fields = {key: KEYWORD(stored=True, commas=True, scorable=False) for key in FACET_KEYS}
+    return Schema(
+        slug=ID(stored=True, unique=True),
+        audience=ID(stored=True),
+        title=TEXT(analyzer=analyzer, stored=True),
+        summary=TEXT(analyzer=analyzer, stored=True),
+        headings=TEXT(analyzer=analyzer),
+        body=TEXT(analyzer=analyzer, stored=True),
+        # Labels of the article's facet values, so "dark spots" finds an article tagged with it.
+        tags=TEXT(analyzer=analyzer, phrase=False),
+        # Unstemmed words per audience: staff-only words never reach public corrections or completions.
+        spell_public=TEXT(analyzer=spelling, phrase=False),
+        spell_staff=TEXT(analyzer=spelling, phrase=False),
+        title_sort=ID(sortable=True),
+        updated=ID(stored=True),
+        updated_days=NUMERIC(int, sortable=True),
+        price_min=NUMERIC(float, stored=True),
+        price_max=NUMERIC(float, stored=True),
+        details=STORED,
+        **facet_fields,
+    )
+
+
+def document(article: Article, taxonomy: Taxonomy) -> dict:
+    """The Whoosh document of one article."""
+    words = " ".join([article.title, article.summary, article.text])
+    doc = {
+        "slug": article.slug,
+        "audience": article.audience,
+        "title": article.title,
+        "summary": article.summary,
+        "headings": "\n".join(h.text for h in article.headings),
+        "body": article.text,
+        "tags": "\n".join(taxonomy.label(key, v) for key in FACET_KEYS if key != "cost" for v in article.facets[key]),
+        "spell_public" if article.audience == "public" else "spell_staff": words,
+        "title_sort": article.title.casefold(),
+        "updated": article.updated.isoformat() if article.updated else "",
+        "updated_days": article.updated.toordinal() if article.updated else 0,
+        "details": {
+            "html": article.html,
+            "headings": [(h.level, h.anchor, h.text) for h in article.headings],
+            "sources": list(article.sources),
+            "related": list(article.related),
+            "currency": article.currency,
+        },
+    }
+    for key in FACET_KEYS:
+        doc[key] = ",".join(article.facets[key])
+    if article.price_min is not None:
+        doc["price_min"], doc["price_max"] = article.price_min, article.price_max
+    return doc
+
+
+@dataclass
+class Manifest:
+    schema: int
+    taxonomy: str
+    articles: dict[str, str]
+    created: str
+
+    @classmethod
+    def read(cls, folder: Path) -> Manifest | None:
+        try:
+            data = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+            return cls(int(data["schema"]), str(data["taxonomy"]), dict(data["articles"]), str(data["created"]))
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+    def write(self, folder: Path) -> None:
+        # Write beside and rename: the old manifest may be a hard link shared with the live version.
+        tmp = folder / f".{MANIFEST}.tmp"
+        tmp.write_text(json.dumps(self.__dict__, indent=1, sort_keys=True), encoding="utf-8")
+        os.replace(tmp, folder / MANIFEST)
+
+
+@dataclass
+class IndexReport:
+    added: int = 0
+    updated: int = 0
+    removed: int = 0
+    unchanged: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    full: bool = False
+    version: str | None = None
+    seconds: float = 0.0
+
+    @property
+    def rejected(self) -> list[str]:
+        return sorted({p.path for p in self.problems if p.fatal})
+
+    def summary(self) -> str:
+        kind = "full build" if self.full else "update"
+        return (
+            f"{self.added} added, {self.updated} updated, {self.removed} removed, "
+            f"{len(self.rejected)} rejected ({kind}, {self.seconds:.2f} s)"
+        )
+
+
+class IndexStore:
+    """The folder of index versions: which one is current, opening it, locking writers."""
+
+    def __init__(self, root: str | Path):
+        self.root = Path(root)
+
+    def current_name(self) -> str | None:
+        try:
+            return os.readlink(self.root / CURRENT)
+        except OSError:
+            return None
+
+    def current_path(self) -> Path:
+        name = self.current_name()
+        if name is None or not (self.root / name).is_dir():
+            raise IndexUnavailable("no index has been built yet; run `kb index`")
+        return self.root / name
+
+    def open(self, name: str) -> tuple[whoosh_index.Index, Taxonomy]:
+        """Open one version with the taxonomy it was built with; IndexUnavailable when it is unusable."""
+        folder = self.root / name
+        try:
+            taxonomy = load_taxonomy(folder / TAXONOMY_COPY)
+            return whoosh_index.open_dir(str(folder)), taxonomy
+        except Exception as exc:  # a corrupt index can raise almost anything from unpickling
+            log.error("index version %s cannot be opened: %s", name, exc)
+            raise IndexUnavailable("the index cannot be read; rebuild it with `kb index --full`") from exc
+
+    def manifest(self) -> Manifest | None:
+        name = self.current_name()
+        return Manifest.read(self.root / name) if name else None
+
+    def writer_lock(self, wait: float = 0.0) -> filelock.BaseFileLock:
+        self.root.mkdir(parents=True, exist_ok=True)
+        return filelock.FileLock(str(self.root / LOCK_FILE), timeout=wait)
+
+    def new_folder(self) -> Path:
+        path = self.root / f"tmp-{secrets.token_hex(4)}"
+        path.mkdir(parents=True)
+        return path
+
+    def publish(self, tmp: Path) -> str:
+        """Give a finished build its version name and make it current in one atomic step."""
+        name = f"v-{dt.datetime.now(dt.timezone.utc):%Y%m%dT%H%M%S%f}-{secrets.token_hex(3)}"
+        os.rename(tmp, self.root / name)
+        link = self.root / f".{CURRENT}-{secrets.token_hex(4)}"
+        os.symlink(name, link)
+        os.replace(link, self.root / CURRENT)
+        return name
+
+    def clean(self) -> None:
+        """Drop half-built folders and all but the newest old versions (called with the lock held)."""
+        current = self.current_name()
+        versions = sorted((p for p in self.root.glob("v-*") if p.name != current), key=lambda p: p.name)
+        stale = [p for p in self.root.glob("tmp-*")] + versions[:-KEEP_OLD_VERSIONS or None]
+        for path in stale:
+            shutil.rmtree(path, ignore_errors=True)
+        for link in self.root.glob(f".{CURRENT}-*"):
+            link.unlink(missing_ok=True)
+
+
+def update_index(
+    store: IndexStore,
+    loaded: LoadResult,
+    taxonomy: Taxonomy,
+    *,
+    full: bool = False,
+    wait: float = 0.0,
+    progress: Progress | None = None,
+) -> IndexReport:
+    """Bring the index up to date with `loaded`: incrementally when possible, else a full build."""
+    started = time.perf_counter()
+    lock = store.writer_lock(wait)
+    try:
+        lock.acquire()
+    except filelock.Timeout as exc:
+        raise IndexBusy(f"another `kb index` is writing {store.root}; try again when it has finished") from exc
+    try:
+        store.clean()
+        report = _update_locked(store, loaded, taxonomy, full, progress)
+        store.clean()
+    finally:
+        lock.release()
+    report.problems = list(loaded.problems)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _update_locked(store, loaded, taxonomy, full, progress) -> IndexReport:
+    old = store.manifest()
+    wanted = {a.slug: a.content_hash for a in loaded.articles}
+    before = old.articles if old else {}
+    report = IndexReport(
+        added=sum(1 for s in wanted if s not in before),
+        updated=sum(1 for s, h in wanted.items() if s in before and before[s] != h),
+        removed=sum(1 for s in before if s not in wanted),
+    )
+    report.unchanged = len(wanted) - report.added - report.updated
+    rebuild = full or old is None or old.schema != SCHEMA_VERSION or old.taxonomy != taxonomy.fingerprint
+    if not rebuild and not (report.added or report.updated or report.removed):
+        report.version = store.current_name()
+        return report
+    changed = [a for a in loaded.articles if rebuild or before.get(a.slug) != a.content_hash]
+    gone = [] if rebuild else [s for s in before if s not in wanted]
+    tmp = store.new_folder()
+    try:
+        if rebuild:
+            ix = whoosh_index.create_in(str(tmp), build_schema(taxonomy))
+        else:
+            _hardlink_clone(store.current_path(), tmp)
+            ix = whoosh_index.open_dir(str(tmp))
+        _write(ix, changed, gone, taxonomy, rebuild, progress)
+        ix.close()
+        (tmp / TAXONOMY_COPY).write_text(Path(taxonomy.path).read_text(encoding="utf-8"), encoding="utf-8")
+        Manifest(SCHEMA_VERSION, taxonomy.fingerprint, wanted, dt.datetime.now(dt.timezone.utc).isoformat()).write(tmp)
+        report.version = store.publish(tmp)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    report.full = rebuild
+    log.info("index version %s: %s", report.version, report.summary())
+    return report
+
+
+def _write(ix, changed: list[Article], gone: Iterable[str], taxonomy: Taxonomy, rebuild: bool, progress) -> None:
+    # Non-compound segments: a compound file is copied into memory by every reader opened.
+    writer = ix.writer(limitmb=256, compound=False)
+    try:
+        for slug in gone:
+            writer.delete_by_term("slug", slug)
+        for done, article in enumerate(changed, start=1):
+            doc = document(article, taxonomy)
+            if rebuild:
+                writer.add_document(**doc)
+            else:
+                writer.update_document(**doc)
+            if progress:
+                progress(done)
+    except BaseException:
+        writer.cancel()
+        raise
+    writer.commit(optimize=rebuild)
+
+
+def _hardlink_clone(source: Path, target: Path) -> None:
+    for path in source.iterdir():
+        if path.is_file() and path.name not in WHOOSH_LOCKS and not path.name.endswith(".lock"):
+            os.link(path, target / path.name)
