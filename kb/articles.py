@@ -34,6 +34,17 @@ ALLOWED_ATTRIBUTES = {
 }
 
 
+class _FrontMatterLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, except dates stay text: `updated: 2026-13-45` then gets a clear
+    message with its line from `_date` instead of a ValueError from deep inside PyYAML."""
+
+
+_FrontMatterLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
 @dataclass(frozen=True)
 class Problem:
     """Why a file was rejected (or, for a broken link, what was dropped): file, line, message."""
@@ -167,18 +178,22 @@ def load_article(path: Path, taxonomy: Taxonomy, display_path: str | None = None
         front, body = handler.split(text)
     except ValueError as exc:
         raise ArticleInvalid([Problem(shown, 1, "front matter is not closed by a second '---' line")]) from exc
-    # The front matter starts on line 2 of the file, after the opening '---'.
+    # The front matter's first key is on line 2 of the file. The split keeps the newline that
+    # ends the opening '---' line, so YAML's 0-based line numbers are one less than the file's.
     offset = 2
+    mark_offset = 1
     try:
-        meta = yaml.safe_load(front)
-        node = yaml.compose(front, Loader=yaml.SafeLoader)
+        meta = yaml.load(front, Loader=_FrontMatterLoader)  # noqa: S506 - a SafeLoader subclass
+        node = yaml.compose(front, Loader=_FrontMatterLoader)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + offset if mark is not None else 1
+        # The context mark is where the broken construct starts (an unclosed '['), the problem
+        # mark where parsing gave up (often the end of the front matter): the first helps more.
+        mark = getattr(exc, "context_mark", None) or getattr(exc, "problem_mark", None)
+        line = mark.line + mark_offset if mark is not None else 1
         raise ArticleInvalid([Problem(shown, line, f"front matter is not valid YAML: {getattr(exc, 'problem', exc)}")]) from exc
     if not isinstance(meta, dict):
         raise ArticleInvalid([Problem(shown, offset, "front matter must be a mapping of 'key: value' lines")])
-    lines, item_lines = _key_lines(node, offset)
+    lines, item_lines = _key_lines(node, mark_offset)
 
     for key in meta:
         if key not in KNOWN_KEYS:

@@ -419,6 +419,7 @@ class SearchService:
     def __init__(self, index_dir):
         self.store = IndexStore(index_dir)
         self._engine: Engine | None = None
+        self._retired: Engine | None = None
         self._lock = threading.Lock()
 
     def engine(self) -> Engine:
@@ -430,10 +431,20 @@ class SearchService:
             return engine
         with self._lock:
             if self._engine is None or self._engine.version != name:
-                # The old engine is not closed here: a request on another thread may still be
-                # reading it. It is freed when the last reference goes.
-                self._engine = self._open(name)
+                fresh = self._open(name)
+                # A request on another thread may still be reading the engine being replaced,
+                # so it is closed one switch later, when nothing can still hold it.
+                if self._retired is not None:
+                    self._retired.close()
+                self._retired, self._engine = self._engine, fresh
             return self._engine
+
+    def close(self) -> None:
+        with self._lock:
+            for engine in (self._retired, self._engine):
+                if engine is not None:
+                    engine.close()
+            self._retired = self._engine = None
 
     def _open(self, name: str) -> Engine:
         try:

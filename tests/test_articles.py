@@ -1,0 +1,139 @@
+import datetime as dt
+
+import pytest
+
+from kb.articles import ArticleInvalid, load_article, load_folder, render_markdown
+from kb.taxonomy import load_taxonomy
+from conftest import FIXTURES
+
+GOOD = """---
+title: A title
+summary: A summary.
+procedure: [microneedling]
+---
+Body text.
+"""
+
+
+@pytest.fixture(scope="module")
+def taxonomy():
+    return load_taxonomy(FIXTURES / "taxonomy.yaml")
+
+
+def write(tmp_path, text, name="article.md", raw=None):
+    path = tmp_path / name
+    if raw is not None:
+        path.write_bytes(raw)
+    else:
+        path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_fixture_article_loads_with_everything(taxonomy):
+    article = load_article(FIXTURES / "microneedling-cost.md", taxonomy)
+    assert article.slug == "microneedling-cost"
+    assert article.facets["procedure"] == ("microneedling",)
+    assert article.facets["cost"] == ("under-200", "200-to-300", "over-300")
+    assert (article.price_min, article.price_max, article.currency) == (150.0, 400.0, "USD")
+    assert article.updated == dt.date(2026, 11, 1)
+    assert article.audience == "public"
+    assert [h.text for h in article.headings] == ["Price per session"]
+    assert 'id="price-per-session"' in article.html
+
+
+@pytest.mark.parametrize(
+    "text, line, message",
+    [
+        ("---\nsummary: s\n---\nbody", 2, "'title' is required"),
+        ("---\ntitle: '  '\nsummary: s\n---\nbody", 2, "'title' is required"),
+        ("---\ntitle: t\n---\nbody", 2, "'summary' is required"),
+        ("---\ntitle: t\nsummary: s\nprocedure: micro-needlng\n---\n", 4, "unknown procedure 'micro-needlng'; closest valid values: microneedling"),
+        ("---\ntitle: t\nsummary: s\nscar_type:\n  - boxcar\n  - icepik\n---\n", 6, "unknown scar_type 'icepik'; closest valid values: ice-pick"),
+        ("---\ntitle: t\nsummary: s\nupdated: 2026-13-45\n---\n", 4, "updated must be a date"),
+        ("---\ntitle: t\nsummary: s\nupdated: last week\n---\n", 4, "updated must be a date"),
+        ("---\ntitle: t\nsummary: s\ncost: {min: cheap, max: 400}\n---\n", 4, "cost min must be a non-negative number"),
+        ("---\ntitle: t\nsummary: s\ncost: {min: 500, max: 400}\n---\n", 4, "greater than max"),
+        ("---\ntitle: t\nsummary: s\ncost: {min: 150, max: 400, currency: EUR}\n---\n", 4, "currency must be USD"),
+        ("---\ntitle: t\nsummary: s\ncost: 300\n---\n", 4, "'cost' must be a mapping"),
+        ("---\ntitle: t\nsummary: s\naudience: everyone\n---\n", 4, "audience must be 'public' or 'staff'"),
+        ("---\ntitle: t\nsummary: s\nproceedure: [microneedling]\n---\n", 4, "did you mean 'procedure'"),
+        ("---\ntitle: t\nsummary: [s\n---\n", 3, "not valid YAML"),
+        ("---\n- just\n- a list\n---\n", 2, "must be a mapping"),
+        ("no front matter here", 1, "missing YAML front matter"),
+        ("---\ntitle: t\nsummary: s\nrelated: [Not A Slug]\n---\n", 4, "is not an article slug"),
+        ("---\ntitle: t\nsummary: s\nsources: {a: b}\n---\n", 4, "'sources' must be a list"),
+    ],
+)
+def test_bad_front_matter_names_file_line_and_fix(tmp_path, taxonomy, text, line, message):
+    path = write(tmp_path, text)
+    with pytest.raises(ArticleInvalid) as info:
+        load_article(path, taxonomy)
+    problem = next(p for p in info.value.problems if message in p.message)
+    assert problem.line == line
+    assert str(problem).startswith(f"{path}:{line}: ")
+
+
+@pytest.mark.parametrize(
+    "raw, message",
+    [
+        (b"\xff\xfe\x00garbage", "not UTF-8"),
+        (b"---\ntitle: t\x00\n---\n", "binary file"),
+    ],
+)
+def test_binary_or_undecodable_file_is_rejected(tmp_path, taxonomy, raw, message):
+    with pytest.raises(ArticleInvalid, match=message):
+        load_article(write(tmp_path, "", raw=raw), taxonomy)
+
+
+def test_file_name_must_be_a_slug(tmp_path, taxonomy):
+    with pytest.raises(ArticleInvalid, match="must be a slug"):
+        load_article(write(tmp_path, GOOD, name="Bad Name.md"), taxonomy)
+
+
+def test_folder_rejects_bad_files_and_keeps_the_rest(tmp_path, taxonomy):
+    write(tmp_path, GOOD, name="good.md")
+    write(tmp_path, "---\ntitle: t\nsummary: s\nprocedure: nope\n---\n", name="bad.md")
+    write(tmp_path, "", name="binary.md", raw=b"\x00\x01\x02")
+    result = load_folder(tmp_path, taxonomy)
+    assert [a.slug for a in result.articles] == ["good"]
+    assert result.rejected == sorted([str(tmp_path / "bad.md"), str(tmp_path / "binary.md")])
+
+
+def test_broken_related_and_links_are_reported_and_dropped(tmp_path, taxonomy):
+    write(tmp_path, GOOD.replace("---\nBody", "related: [good, missing]\n---\nSee [x](/articles/ghost) and [y](good.md)."), name="linker.md")
+    write(tmp_path, GOOD, name="good.md")
+    result = load_folder(tmp_path, taxonomy)
+    assert {a.slug for a in result.articles} == {"good", "linker"}
+    linker = next(a for a in result.articles if a.slug == "linker")
+    assert linker.related == ("good",)
+    messages = sorted(p.message for p in result.problems)
+    assert messages == ["link to article 'ghost' does not exist", "related article 'missing' does not exist"]
+    assert all(not p.fatal for p in result.problems)
+    ghost = next(p for p in result.problems if "ghost" in p.message)
+    assert ghost.line == 7
+
+
+@pytest.mark.parametrize(
+    "markdown_text, forbidden",
+    [
+        ("<script>alert(1)</script>", "<script"),
+        ('<img src=x onerror="alert(1)">', "onerror"),
+        ("[click](javascript:alert(1))", "javascript:"),
+        ('<a href="JaVaScRiPt:alert(1)">x</a>', "alert"),
+        ('<svg onload="alert(1)"><circle/></svg>', "onload"),
+        ('<iframe src="https://example.org"></iframe>', "<iframe"),
+        ("<style>body{display:none}</style>", "<style"),
+        ('<div style="background:url(javascript:alert(1))">x</div>', "style="),
+    ],
+)
+def test_markdown_is_sanitized(markdown_text, forbidden):
+    html, _ = render_markdown(markdown_text)
+    assert forbidden.lower() not in html.lower()
+
+
+def test_markdown_keeps_ordinary_markup_and_heading_anchors():
+    html, headings = render_markdown("## Side effects\n\nSome **bold** and a [link](https://example.org).\n\n| a | b |\n|---|---|\n| 1 | 2 |")
+    assert '<h2 id="side-effects">Side effects</h2>' in html
+    assert "<strong>bold</strong>" in html and "<table>" in html
+    assert 'rel="noopener noreferrer"' in html
+    assert [(h.level, h.anchor, h.text) for h in headings] == [(2, "side-effects", "Side effects")]

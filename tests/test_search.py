@@ -1,0 +1,233 @@
+import re
+
+import pytest
+
+from kb.errors import BadParameter, NotFound, QueryTooLong
+from kb.search import parse_request
+
+HOSTILE_QUERIES = [
+    "micro*", "?", "*", "title:microneedling", 'cost "unbalanced', "AND", "NOT OR AND", "micro AND NOT cost",
+    "(", ")", "[", "{", "a:b:c", "\\", "~2", "cost^10", "<script>alert(1)</script>", "' OR 1=1 --", "ℌ𝔢𝔩𝔩𝔬 ☃",
+    "é" * 50, "\u200b", "  ", "-", "cost~", "field:", ":", "'", "%%", "\t\n",
+]
+
+
+def ask(engine, audience="public", **params):
+    params = {k: v if isinstance(v, list) else [str(v)] for k, v in params.items()}
+    return engine.search(parse_request(params, engine.taxonomy), audience)
+
+
+def slugs(result):
+    return [hit["slug"] for hit in result["hits"]]
+
+
+@pytest.mark.parametrize(
+    "variant",
+    ["microneedling", "micro-needling", "micro needling", "Micro Needling", "MICRONEEDLING", "collagen induction therapy"],
+)
+def test_spelling_variants_and_synonyms_return_the_same_articles(engine, variant):
+    reference = ask(engine, q="microneedling")
+    result = ask(engine, q=variant)
+    assert slugs(result) == slugs(reference)
+    assert result["total"] == reference["total"] == 5
+
+
+@pytest.mark.parametrize(
+    "query, expected",
+    [
+        ("does it hurt", "numbing-and-pain"),
+        ("how much does it cost", "microneedling-cost"),
+        ("price", "microneedling-cost"),
+        ("dark spots after treatment", "side-effects"),
+        ("cold sores", "side-effects"),
+        ("icepick", "ice-pick-scars"),
+        ("ice pick", "ice-pick-scars"),
+        ("numbing cream", "numbing-and-pain"),
+        ("laser", "laser-comparison"),
+    ],
+)
+def test_lay_questions_find_the_answering_article_first(engine, query, expected):
+    assert slugs(ask(engine, q=query))[0] == expected
+
+
+@pytest.mark.parametrize(
+    "typo, fixed, expected",
+    [("microneedeling", "microneedling", "what-is-microneedling"), ("hyperpigmantation", "hyperpigmentation", "side-effects")],
+)
+def test_misspellings_are_corrected_and_said(engine, typo, fixed, expected):
+    result = ask(engine, q=typo)
+    assert result["corrected"] == fixed
+    assert expected in slugs(result)[:2]
+
+
+def test_known_words_are_not_corrected(engine):
+    assert ask(engine, q="microneedling cost")["corrected"] is None
+
+
+def test_correction_keeps_the_rest_of_the_query(engine):
+    assert ask(engine, q="Microneedeling cost")["corrected"] == "microneedling cost"
+
+
+@pytest.mark.parametrize("query", HOSTILE_QUERIES)
+def test_query_syntax_is_just_words(engine, query):
+    result = ask(engine, q=query)
+    assert result["total"] >= 0
+    for hit in result["hits"]:
+        assert set(re.findall(r"</?([a-zA-Z]+)", hit["snippet"])) <= {"mark"}
+
+
+def test_field_syntax_does_not_restrict_to_a_field(engine):
+    # 'title:' is not an operator: the words are searched everywhere like any others.
+    assert slugs(ask(engine, q="title:redness")) == slugs(ask(engine, q="title redness"))
+
+
+def test_snippets_mark_matches_and_escape_everything_else(engine):
+    hit = ask(engine, q="swelling")["hits"][0]
+    assert "<mark>swelling</mark>" in hit["snippet"]
+    assert set(re.findall(r"</?([a-zA-Z]+)", hit["snippet"])) == {"mark"}
+
+
+def test_snippet_marks_the_words_a_synonym_matched(engine):
+    hit = ask(engine, q="dark spots")["hits"][0]
+    assert "<mark>Post-inflammatory hyperpigmentation</mark>" in hit["snippet"]
+
+
+def test_browse_lists_everything_public_with_summaries(engine):
+    result = ask(engine)
+    assert result["total"] == 6 and "staff-screening" not in slugs(result)
+    assert all(hit["score"] == 0 for hit in result["hits"])
+    assert result["hits"][0]["snippet"] == result["hits"][0]["summary"]
+    # browsing by relevance shows the most recently updated first
+    assert slugs(result)[0] == "microneedling-cost"
+
+
+def test_filters_or_within_a_facet_and_across_facets(engine):
+    boxcar = set(slugs(ask(engine, scar_type="boxcar")))
+    rolling_or_ice = set(slugs(ask(engine, scar_type=["rolling", "ice-pick"])))
+    assert boxcar == {"what-is-microneedling", "laser-comparison"}
+    assert rolling_or_ice == {"what-is-microneedling", "laser-comparison", "ice-pick-scars"}
+    both = set(slugs(ask(engine, scar_type=["rolling", "ice-pick"], procedure="microneedling")))
+    assert both == {"what-is-microneedling", "ice-pick-scars"}
+    with_text = ask(engine, q="collagen", scar_type="boxcar")
+    assert slugs(with_text) == ["what-is-microneedling"]
+
+
+def facet(result, key):
+    return {v["value"]: (v["count"], v["selected"]) for v in result["facets"][key]}
+
+
+def test_facet_counts_are_disjunctive(engine):
+    result = ask(engine, scar_type="boxcar")
+    # The selected facet keeps its siblings' counts as if nothing were selected in it...
+    assert facet(result, "scar_type") == {"ice-pick": (2, False), "boxcar": (2, True), "rolling": (2, False)}
+    # ...while the other facets count within the selection.
+    assert facet(result, "procedure") == {"microneedling": (1, False), "laser-resurfacing": (1, False)}
+
+
+def test_every_taxonomy_value_is_listed_even_at_zero(engine):
+    result = ask(engine, q="porcupine")
+    assert result["total"] == 0 and result["pages"] == 0 and result["hits"] == []
+    assert [v["value"] for v in result["facets"]["cost"]] == ["under-200", "200-to-300", "over-300"]
+    assert all(v["count"] == 0 for values in result["facets"].values() for v in values)
+
+
+def test_cost_facet_counts_price_bands(engine):
+    assert facet(ask(engine), "cost") == {"under-200": (1, False), "200-to-300": (1, False), "over-300": (1, False)}
+    assert slugs(ask(engine, cost="over-300")) == ["microneedling-cost"]
+
+
+@pytest.mark.parametrize(
+    "sort, first",
+    [("title", "Cost of micro-needling sessions"), ("updated", "Cost of micro-needling sessions")],
+)
+def test_sorting(engine, sort, first):
+    result = ask(engine, sort=sort)
+    titles = [hit["title"] for hit in result["hits"]]
+    assert titles[0] == first
+    if sort == "title":
+        assert titles == sorted(titles, key=str.casefold)
+    else:
+        dates = [hit["updated"] or "" for hit in result["hits"]]
+        assert dates == sorted(dates, reverse=True)
+
+
+def test_pagination(engine):
+    everything = slugs(ask(engine, per_page=50))
+    pages = [slugs(ask(engine, per_page=4, page=n)) for n in (1, 2)]
+    assert pages[0] + pages[1] == everything
+    assert ask(engine, per_page=4)["pages"] == 2
+    with pytest.raises(NotFound) as info:
+        ask(engine, per_page=4, page=3)
+    assert info.value.param == "page"
+
+
+def test_staff_audience_sees_staff_articles(engine):
+    assert slugs(ask(engine, "staff", q="zanzibar protocol")) == ["staff-screening"]
+    assert facet(ask(engine, "staff", scar_type="boxcar"), "scar_type")["boxcar"] == (3, True)
+
+
+@pytest.mark.parametrize("query", ["zanzibar", "zanzibar protocol", "quixotically", "Screening checklist for consultations"])
+def test_staff_articles_never_reach_the_public(engine, query):
+    result = ask(engine, q=query)
+    assert "staff-screening" not in slugs(result)
+    assert result["corrected"] in (None,) or "zanzibar" not in result["corrected"]
+    assert not any("zanzib" in s["text"] or "quixot" in s["text"] or "Screening" in s["text"] for s in engine.suggest(query[:4]))
+
+
+def test_staff_words_do_not_feed_public_corrections(engine):
+    assert ask(engine, "staff", q="zanzibat")["corrected"] == "zanzibar"
+    assert ask(engine, "public", q="zanzibat")["corrected"] is None
+
+
+def test_public_counts_ignore_staff_articles(engine):
+    assert engine.facet_totals("public")["scar_type"][1] == {"value": "boxcar", "label": "Boxcar", "count": 2}
+    assert engine.facet_totals("staff")["scar_type"][1]["count"] == 3
+
+
+def test_suggest_completes_terms_titles_and_facets(engine):
+    suggestions = engine.suggest("micro")
+    kinds = {s["kind"] for s in suggestions}
+    assert {"term", "title", "facet"} <= kinds
+    assert {"text": "microneedling", "kind": "term"} in suggestions
+    assert {"text": "What is microneedling?", "kind": "title", "slug": "what-is-microneedling"} in suggestions
+    assert len(suggestions) <= 8
+    assert engine.suggest("") == [] and engine.suggest("   ") == []
+
+
+def test_suggest_keeps_earlier_words(engine):
+    assert {"text": "side effects", "kind": "term"} in engine.suggest("side eff")
+
+
+def test_article_detail_and_audience(engine):
+    article = engine.article("what-is-microneedling")
+    assert article["html"].startswith("<h2")
+    assert [r["slug"] for r in article["related"]] == ["microneedling-cost", "side-effects"]
+    with pytest.raises(NotFound):
+        engine.article("staff-screening")
+    assert engine.article("staff-screening", "staff")["title"] == "Screening checklist for consultations"
+
+
+@pytest.mark.parametrize(
+    "params, error, param",
+    [
+        ({"per_page": ["0"]}, BadParameter, "per_page"),
+        ({"per_page": ["51"]}, BadParameter, "per_page"),
+        ({"page": ["0"]}, BadParameter, "page"),
+        ({"page": ["1000"]}, BadParameter, "page"),
+        ({"page": ["two"]}, BadParameter, "page"),
+        ({"sort": ["price"]}, BadParameter, "sort"),
+        ({"procedure": ["micro-needlng"]}, BadParameter, "procedure"),
+        ({"q": ["a", "b"]}, BadParameter, "q"),
+        ({"q": ["x" * 201]}, QueryTooLong, "q"),
+        ({"colour": ["red"]}, BadParameter, "colour"),
+    ],
+)
+def test_bad_parameters_name_the_parameter(engine, params, error, param):
+    with pytest.raises(error) as info:
+        parse_request(params, engine.taxonomy)
+    assert info.value.param == param
+
+
+def test_unknown_facet_value_suggests_the_closest(engine):
+    with pytest.raises(BadParameter, match="closest valid values: microneedling"):
+        parse_request({"procedure": ["micro-needlng"]}, engine.taxonomy)
