@@ -22,6 +22,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app = Flask(
         __name__,
         instance_path=os.path.abspath(instance_dir),
+        instance_relative_config=True,
         template_folder=str(PROJECT_ROOT / "templates"),
         static_folder=None,
     )

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 from flask import current_app
-from flask.cli import FlaskGroup
+from flask.cli import FlaskGroup, with_appcontext
 
 from kb.articles import LoadResult, load_folder
 from kb.errors import KbError
@@ -61,6 +61,7 @@ def build_index(full: bool = False, wait: float = 0.0, show_progress: bool = Fal
 
 
 @click.command("index")
+@with_appcontext
 @click.option("--full", is_flag=True, help="Rebuild everything instead of updating changed articles.")
 @click.option("--wait", type=float, default=0.0, show_default=True, help="Seconds to wait for another running `kb index`.")
 def index_command(full: bool, wait: float) -> None:
@@ -75,6 +76,7 @@ def index_command(full: bool, wait: float) -> None:
 
 
 @click.command("check")
+@with_appcontext
 def check_command() -> None:
     """Validate every article (front matter, taxonomy values, links) without indexing."""
     _, loaded = _load()
@@ -91,6 +93,7 @@ def _facet_options(command):
 
 
 @click.command("search")
+@with_appcontext
 @click.argument("query", nargs=-1)
 @_facet_options
 @click.option("--page", default=1, show_default=True)
@@ -119,6 +122,7 @@ def search_command(query, page, per_page, sort, staff, as_json, **facets) -> Non
 
 
 @click.command("serve")
+@with_appcontext
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--workers", default=2, show_default=True, type=int, help="Worker processes.")

@@ -1,0 +1,108 @@
+import json
+import os
+import socket
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from conftest import PROJECT
+
+
+def test_index_prints_one_summary_line(fresh_app):
+    result = fresh_app.test_cli_runner().invoke(args=["index"])
+    assert result.exit_code == 0, result.output
+    assert "Indexed: 7 added, 0 updated, 0 removed, 0 rejected (full build," in result.output
+
+
+def test_index_rejects_bad_articles_with_file_and_line_and_indexes_the_rest(fresh_app, articles_copy):
+    bad = articles_copy / "typo.md"
+    bad.write_text("---\ntitle: Typo\nsummary: s\nprocedure: micro-needlng\n---\nbody\n")
+    runner = fresh_app.test_cli_runner()
+    result = runner.invoke(args=["index"])
+    assert result.exit_code == 1
+    assert f"rejected: {bad}:4: unknown procedure 'micro-needlng'; closest valid values: microneedling" in result.output
+    assert "7 added, 0 updated, 0 removed, 1 rejected" in result.output
+    search = runner.invoke(args=["search", "--json", "cost"])
+    assert json.loads(search.output)["hits"][0]["slug"] == "microneedling-cost"
+
+
+def test_index_update_counts_changes(fresh_app, articles_copy):
+    runner = fresh_app.test_cli_runner()
+    runner.invoke(args=["index"])
+    (articles_copy / "ice-pick-scars.md").unlink()
+    result = runner.invoke(args=["index"])
+    assert "0 added, 0 updated, 1 removed, 0 rejected (update," in result.output
+    assert "(full build," in runner.invoke(args=["index", "--full"]).output
+
+
+def test_check_passes_on_good_articles(fresh_app):
+    result = fresh_app.test_cli_runner().invoke(args=["check"])
+    assert result.exit_code == 0
+    assert "Checked 7 articles: 0 problems" in result.output
+
+
+def test_check_fails_on_any_problem_without_indexing(fresh_app, articles_copy, tmp_path):
+    (articles_copy / "linker.md").write_text("---\ntitle: L\nsummary: s\nrelated: [ghost]\n---\n")
+    result = fresh_app.test_cli_runner().invoke(args=["check"])
+    assert result.exit_code == 1
+    assert "linker.md:4: related article 'ghost' does not exist" in result.output
+    assert not (tmp_path / "index").exists()
+
+
+def test_bad_taxonomy_is_reported_not_raised(fresh_app, articles_copy):
+    (articles_copy / "taxonomy.yaml").write_text("facets: [")
+    result = fresh_app.test_cli_runner().invoke(args=["index"])
+    assert result.exit_code == 2
+    assert "taxonomy is not valid YAML" in result.output
+
+
+def test_search_command_filters_and_json(fresh_app):
+    runner = fresh_app.test_cli_runner()
+    runner.invoke(args=["index"])
+    text = runner.invoke(args=["search", "needles", "--scar-type", "ice-pick"])
+    assert "What is microneedling?" in text.output and "Laser" not in text.output
+    data = json.loads(runner.invoke(args=["search", "--json", "--procedure", "laser-resurfacing"]).output)
+    assert {hit["slug"] for hit in data["hits"]} == {"laser-comparison", "ice-pick-scars"}
+    bad = runner.invoke(args=["search", "x", "--cost", "free"])
+    assert bad.exit_code == 1 and "unknown cost value 'free'" in bad.output
+    assert runner.invoke(args=["search", "--staff", "zanzibar"]).output.count("staff-screening") == 1
+
+
+def test_search_without_index_says_how_to_build_one(fresh_app):
+    result = fresh_app.test_cli_runner().invoke(args=["search", "cost"])
+    assert result.exit_code == 1 and "run `kb index`" in result.output
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_kb_serve_builds_the_index_and_answers_the_contract(articles_copy, tmp_path):
+    """The real console script under gunicorn: the command a new user's `make serve` runs."""
+    port = free_port()
+    env = {**os.environ, "KB_ARTICLES_DIR": str(articles_copy), "KB_INDEX_DIR": str(tmp_path / "index"),
+           "KB_INSTANCE_DIR": str(tmp_path / "instance")}
+    kb = Path(sys.executable).with_name("kb")
+    server = subprocess.Popen([str(kb), "serve", "--port", str(port), "--workers", "1"], cwd=PROJECT, env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        output = []
+        for line in server.stdout:  # wait for gunicorn's own word that a worker is up
+            output.append(line)
+            if "Booting worker" in line:
+                break
+        assert "No index yet: building it first." in "".join(output)
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/search?q=microneedling%20cost", timeout=30) as answer:
+            body = json.load(answer)
+            assert answer.headers["Content-Type"] == "application/json"
+        assert body["hits"][0]["slug"] == "microneedling-cost"
+        assert {"query", "corrected", "total", "hits", "facets"} <= set(body)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        server.stdout.close()
