@@ -160,12 +160,22 @@ def main() -> int:
         for name, build, times, scores in rows
     ]
     table = "\n".join([header, *lines])
-    machine = f"{platform.processor() or platform.machine()}, {platform.python_implementation()} {platform.python_version()}"
+    machine = describe_machine()
     print(f"NFCorpus {args.split} split: {len(docs)} documents, {len(queries)} queries; one process, one core\n")
     print(table)
     if not args.no_record:
         record(table, machine, args.split, len(docs), len(queries))
     return 0
+
+
+def describe_machine() -> str:
+    cpu = platform.machine()
+    try:
+        names = [line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")]
+        cpu = f"{names[0]}, {len(names)} cores" if names else cpu
+    except OSError:
+        pass
+    return f"{cpu}, {platform.system()}, {platform.python_implementation()} {platform.python_version()}"
 
 
 def record(table: str, machine: str, split: str, ndocs: int, nqueries: int) -> None:
