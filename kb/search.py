@@ -27,10 +27,11 @@ from kb.taxonomy import FACET_KEYS, LISTED_FACETS, Taxonomy
 
 log = logging.getLogger(__name__)
 
-#: Query-time weight of each text field. A title is a short, deliberate statement of what an
-#: article answers, so a word there ("Cost of microneedling") counts three times a body word;
-#: facet labels (tags) bridge lay queries like "dark spots" to the tagged article.
-FIELD_WEIGHTS: dict[str, float] = {"title": 3.0, "summary": 1.5, "headings": 1.5, "tags": 2.0, "body": 1.0}
+#: Query-time weight of each text field, chosen by measurement (docs/benchmarks.md): a title is a
+#: short, deliberate statement of what an article answers ("Cost of microneedling"), and facet
+#: labels (tags) bridge lay queries like "dark spots" to the tagged article. Flat weights score
+#: 0.004 higher on the NFCorpus dev split but miss one of the clinic's own questions in the top 3.
+FIELD_WEIGHTS: dict[str, float] = {"title": 2.0, "summary": 1.5, "headings": 1.5, "tags": 1.5, "body": 1.0}
 #: Coordination bonus of Whoosh's Or: documents matching more of the query's words rank higher
 #: ("microneedling cost" puts the cost article above every article that merely says microneedling).
 COORDINATION = 0.9
