@@ -1,6 +1,7 @@
 """The clinic knowledge-base search service: create_app() builds the Flask app."""
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import os
 import secrets
@@ -14,6 +15,13 @@ log = logging.getLogger(__name__)
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 PATH_SETTINGS = ("ARTICLES_DIR", "INDEX_DIR", "INSTANCE_DIR", "TAXONOMY_FILE")
+#: Flask and Flask-WTF settings whose defaults differ here; instance config or KB_* may still change them.
+FLASK_DEFAULTS = {
+    "SESSION_COOKIE_NAME": "kb_session",
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    # The CSRF token lives as long as the session: a sign-in form left open over lunch still works.
+    "WTF_CSRF_TIME_LIMIT": None,
+}
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -24,9 +32,10 @@ def create_app(test_config: dict | None = None) -> Flask:
         instance_path=os.path.abspath(instance_dir),
         instance_relative_config=True,
         template_folder=str(PROJECT_ROOT / "templates"),
-        static_folder=None,
+        static_folder="static",
     )
     app.config.from_mapping(DEFAULTS)
+    app.config.from_mapping(FLASK_DEFAULTS)
     app.config.from_pyfile("kb.cfg", silent=True)
     app.config.from_prefixed_env("KB")
     if test_config:
@@ -36,16 +45,30 @@ def create_app(test_config: dict | None = None) -> Flask:
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
 
-    from kb import api, cli, web
+    _session_settings(app)
+
+    from flask_wtf.csrf import CSRFProtect
+
+    from kb import api, auth, cli, handlers, web
+    from kb.accounts import StaffAccounts
     from kb.search import SearchService
 
     app.extensions["kb.search"] = SearchService(app.config["INDEX_DIR"])
+    app.extensions["kb.accounts"] = StaffAccounts(app.instance_path)
+    CSRFProtect(app)
     app.register_blueprint(api.bp)
+    app.register_blueprint(auth.bp)
     app.register_blueprint(web.bp)
-    web.register_error_handlers(app)
+    handlers.register_error_handlers(app)
     api.enable_cors(app)
     cli.register(app)
     return app
+
+
+def _session_settings(app: Flask) -> None:
+    """The staff session cookie: script can't read it, other sites' forms and fetches don't send it."""
+    app.config["SESSION_COOKIE_HTTPONLY"] = True
+    app.config["PERMANENT_SESSION_LIFETIME"] = dt.timedelta(hours=float(app.config["SESSION_HOURS"]))
 
 
 def _resolve_paths(app: Flask) -> None:

@@ -1,4 +1,4 @@
-"""The `kb` command: index, check, search, serve."""
+"""The `kb` command: index, check, search, serve, user."""
 from __future__ import annotations
 
 import json
@@ -11,6 +11,7 @@ import click
 from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 
+from kb.accounts import StaffAccounts
 from kb.articles import LoadResult, load_folder
 from kb.errors import KbError
 from kb.index import IndexStore, update_index
@@ -140,8 +141,61 @@ def serve_command(host: str, port: int, workers: int) -> None:
     run(host, port, workers)
 
 
+@click.group("user")
+def user_group() -> None:
+    """Manage staff accounts (stored in the instance folder)."""
+
+
+def _accounts() -> StaffAccounts:
+    return StaffAccounts(current_app.config["INSTANCE_DIR"])
+
+
+def _read_password() -> str:
+    """Prompted twice on a terminal; otherwise the first line of standard input (for scripts)."""
+    if sys.stdin.isatty():
+        return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+@user_group.command("add")
+@with_appcontext
+@click.argument("name")
+def user_add_command(name: str) -> None:
+    """Create a staff account, or reset its password; the password is read from standard input."""
+    try:
+        created = _accounts().add(name, _read_password())
+    except KbError as exc:
+        _fail(exc)
+    click.echo(f"Staff account '{name.strip().casefold()}' {'created' if created else 'updated: password reset, old sessions signed out'}")
+
+
+@user_group.command("remove")
+@with_appcontext
+@click.argument("name")
+def user_remove_command(name: str) -> None:
+    """Remove a staff account; its open sessions end at their next request."""
+    try:
+        removed = _accounts().remove(name)
+    except KbError as exc:
+        _fail(exc)
+    if not removed:
+        _fail(KbError(f"no staff account '{name}'"), 1)
+    click.echo(f"Staff account '{name.strip().casefold()}' removed")
+
+
+@user_group.command("list")
+@with_appcontext
+def user_list_command() -> None:
+    """List the staff accounts."""
+    try:
+        names = _accounts().names()
+    except KbError as exc:
+        _fail(exc)
+    click.echo("\n".join(names) if names else "No staff accounts yet: add one with `kb user add NAME`")
+
+
 def register(app) -> None:
-    for command in (index_command, check_command, search_command, serve_command):
+    for command in (index_command, check_command, search_command, serve_command, user_group):
         app.cli.add_command(command)
 
 

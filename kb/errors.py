@@ -54,3 +54,10 @@ class ConfigError(KbError):
     """The taxonomy or another configuration file is unusable."""
 
     code = "config_error"
+
+
+class AccountError(KbError):
+    """A bad staff name or password, said plainly to the person at the terminal."""
+
+    status = 400
+    code = "bad_account"

@@ -39,6 +39,8 @@ SORTS = ("relevance", "updated", "title")
 AUDIENCES = ("public", "staff")
 PER_PAGE_DEFAULT, PER_PAGE_MAX = 10, 50
 SUGGEST_LIMIT = 8
+#: More-like-this: how many articles to offer, from how many of the article's most telling words.
+SIMILAR_LIMIT, SIMILAR_TERMS = 4, 12
 #: Misspellings are only corrected in words this long: 'cst' has too many plausible neighbours.
 CORRECT_MIN_LENGTH = 4
 SNIPPET_CHARS, SNIPPET_SURROUND, SNIPPET_FRAGMENTS = 220, 70, 2
@@ -370,6 +372,18 @@ class Engine:
             "related": related,
             "price": price,
         }
+
+    def similar(self, slug: str, audience: str = "public", limit: int = SIMILAR_LIMIT, exclude: Sequence[str] = ()) -> list[dict]:
+        """Articles this audience may see whose key words resemble `slug`'s body (Whoosh's more-like-this)."""
+        docnum = self.searcher.document_number(slug=slug)
+        if docnum is None or docnum not in self._audience_docs[audience]:
+            raise NotFound(f"no article '{slug}'", param="slug")
+        excluded = {docnum} | {self.searcher.document_number(slug=other) for other in exclude}
+        allowed = set(self._audience_docs[audience] - excluded)
+        if not allowed:
+            return []
+        hits = self.searcher.more_like(docnum, "body", top=limit, numterms=SIMILAR_TERMS, filter=allowed)
+        return [{"slug": hit["slug"], "title": hit["title"], "url": f"/articles/{hit['slug']}"} for hit in hits]
 
     def suggest(self, prefix: str, audience: str = "public", limit: int = SUGGEST_LIMIT) -> list[dict]:
         """Completions for a search box: index words, article titles, facet values; fast enough per keystroke."""

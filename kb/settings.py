@@ -33,6 +33,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("MAX_QUERY_LENGTH", 200, "Longest accepted query text in characters; longer answers 413."),
     Setting("MAX_PAGE", 100, "Highest page number accepted, to bound deep-paging cost."),
     Setting("API_CACHE_SECONDS", 60, "max-age of Cache-Control on public API answers (CDN and browser caching)."),
+    Setting("SESSION_HOURS", 12, "How long a staff sign-in lasts, in hours (a clinic day)."),
+    Setting(
+        "SESSION_COOKIE_SECURE",
+        False,
+        "Send the staff session cookie over HTTPS only; turn on whenever the service is behind TLS.",
+    ),
 )
 
 DEFAULTS: dict[str, Any] = {setting.name: setting.default for setting in SETTINGS}

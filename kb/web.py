@@ -1,66 +1,140 @@
-"""Blueprint `web`: staff pages; and the app-wide error handlers (JSON under /api/, HTML elsewhere)."""
+"""Blueprint `web`: the staff search page and article pages, rendered on the server.
+
+Every page works as plain HTML forms and links; static/search.js enhances the search page
+by fetching only its two regions (facets and results) with the PARTIAL_HEADER set. What a
+visitor sees depends on who is signed in, so pages are never stored by shared caches.
+"""
 from __future__ import annotations
 
+import datetime as dt
 import logging
+from urllib.parse import urlencode
 
-from flask import Blueprint, current_app, jsonify, render_template, request
-from werkzeug.exceptions import HTTPException
+from flask import Blueprint, current_app, render_template, request
 
-from kb.errors import KbError
-from kb.search import SearchService, parse_request
+from kb import auth
+from kb.handlers import PARTIAL_HEADER, is_partial
+from kb.search import PER_PAGE_DEFAULT, SEARCH_PARAMS, SearchRequest, SearchService, parse_request
+from kb.taxonomy import FACET_KEYS
 
 log = logging.getLogger(__name__)
 bp = Blueprint("web", __name__)
 
-HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 413: "too_large", 429: "rate_limited"}
+#: Pages shown around the current one in the pagination bar ("1 … 4 5 [6] 7 8 … 20").
+PAGE_WINDOW = 2
+SORT_LABELS = {"relevance": "Best match", "updated": "Recently updated", "title": "Title A to Z"}
 
 
 def service() -> SearchService:
     return current_app.extensions["kb.search"]
 
 
-@bp.get("/")
-def home():
-    engine = service().engine()
-    params = {name: request.args.getlist(name) for name in request.args}
-    search_request = parse_request(params, engine.taxonomy, max_query_length=int(current_app.config["MAX_QUERY_LENGTH"]))
-    result = engine.search(search_request, "public")
-    return render_template("web/search.html", result=result, request_args=search_request)
-
-
-@bp.get("/articles/<slug>")
-def article(slug: str):
-    engine = service().engine()
-    return render_template("web/article.html", article=engine.article(slug, "public"))
-
-
-def register_error_handlers(app) -> None:
-    app.register_error_handler(KbError, _kb_error)
-    app.register_error_handler(HTTPException, _http_error)
-    app.register_error_handler(Exception, _unexpected)
-
-
-def _respond(error: KbError):
-    if request.path.startswith("/api/"):
-        response = jsonify(error.to_dict())
-        response.status_code = error.status
-        return response
-    return render_template("errors/error.html", error=error), error.status
-
-
-def _kb_error(error: KbError):
-    return _respond(error)
-
-
-def _http_error(error: HTTPException):
-    code = HTTP_CODES.get(error.code or 500, "http_error")
-    response = _respond(KbError(error.description or error.name, status=error.code, code=code))
-    if error.code == 405 and hasattr(error, "valid_methods") and error.valid_methods:
-        response = current_app.make_response(response)
-        response.headers["Allow"] = ", ".join(error.valid_methods)
+@bp.after_request
+def _private(response):
+    """Pages differ by signed-in audience, so only the visitor's own browser may keep them."""
+    response.cache_control.private = True
+    response.cache_control.no_cache = True
+    response.vary.add("Cookie")
+    response.vary.add(PARTIAL_HEADER)
     return response
 
 
-def _unexpected(error: Exception):
-    log.exception("unexpected error on %s", request.path)
-    return _respond(KbError("internal error; the details are in the server log"))
+@bp.get("/")
+def search_page():
+    engine = service().engine()
+    audience = auth.audience()
+    # Shared links may carry tracking parameters (utm_source...); the page ignores what it does not know.
+    params = {name: request.args.getlist(name) for name in request.args if name in SEARCH_PARAMS}
+    search = parse_request(
+        params,
+        engine.taxonomy,
+        max_query_length=int(current_app.config["MAX_QUERY_LENGTH"]),
+        max_page=int(current_app.config["MAX_PAGE"]),
+    )
+    result = engine.search(search, audience)
+    context = {
+        "result": result,
+        "search": search,
+        "taxonomy": engine.taxonomy,
+        "links": SearchLinks(search),
+        "pages": page_numbers(result["page"], result["pages"]),
+        "sort_labels": SORT_LABELS,
+        # The empty state offers every topic this audience can browse.
+        "topics": engine.facet_totals(audience) if not result["total"] else None,
+    }
+    return render_template("web/_regions.html" if is_partial() else "web/search.html", **context)
+
+
+@bp.get("/articles/<slug>")
+def article_page(slug: str):
+    engine = service().engine()
+    audience = auth.audience()
+    article = engine.article(slug, audience)
+    similar = engine.similar(slug, audience, exclude=[item["slug"] for item in article["related"]])
+    return render_template("web/article.html", article=article, similar=similar, taxonomy=engine.taxonomy)
+
+
+class SearchLinks:
+    """URLs of the search page for this search with one thing changed, in the API's parameter names."""
+
+    def __init__(self, search: SearchRequest):
+        self.search = search
+
+    def url(self, *, q: str | None = None, filters: dict[str, tuple[str, ...]] | None = None,
+            page: int = 1, sort: str | None = None) -> str:
+        chosen = dict(self.search.filters) if filters is None else filters
+        pairs: list[tuple[str, str]] = []
+        text = self.search.q if q is None else q
+        if text:
+            pairs.append(("q", text))
+        for key in FACET_KEYS:
+            pairs += [(key, value) for value in chosen.get(key, ())]
+        sort = sort or self.search.sort
+        if sort != "relevance":
+            pairs.append(("sort", sort))
+        if self.search.per_page != PER_PAGE_DEFAULT:
+            pairs.append(("per_page", str(self.search.per_page)))
+        if page != 1:
+            pairs.append(("page", str(page)))
+        return "/?" + urlencode(pairs) if pairs else "/"
+
+    def page(self, number: int) -> str:
+        return self.url(page=number)
+
+    def corrected(self, text: str) -> str:
+        return self.url(q=text)
+
+    def clear(self, key: str | None = None) -> str:
+        """Without facet `key`'s selection, or without any selection when no key is given."""
+        if key is None:
+            return self.url(filters={})
+        return self.url(filters={k: v for k, v in self.search.filters if k != key})
+
+    def only(self, key: str, value: str) -> str:
+        """A new search: just this facet value, no text (a chip or a topic link)."""
+        return self.url(q="", filters={key: (value,)})
+
+
+def page_numbers(current: int, last: int) -> list[int | None]:
+    """The page numbers to show, None where a run is left out."""
+    shown = sorted({1, last, *range(current - PAGE_WINDOW, current + PAGE_WINDOW + 1)} & set(range(1, last + 1)))
+    numbers: list[int | None] = []
+    for number in shown:
+        if numbers and number - numbers[-1] > 1:
+            numbers.append(None)
+        numbers.append(number)
+    return numbers
+
+
+@bp.app_template_filter("long_date")
+def long_date(iso: str | None) -> str:
+    """'2026-11-01' -> '1 November 2026', as staff say dates aloud."""
+    if not iso:
+        return ""
+    day = dt.date.fromisoformat(iso)
+    return f"{day.day} {day:%B %Y}"
+
+
+@bp.app_context_processor
+def _template_globals():
+    return {"staff_name": auth.staff_name, "facet_keys": FACET_KEYS}

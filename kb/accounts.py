@@ -1,0 +1,141 @@
+"""Staff accounts: names and password hashes in one JSON file under the instance folder.
+
+Passwords are hashed with Werkzeug's `generate_password_hash` (scrypt, salted). A signed-in
+session keeps the account's *stamp*, a digest of its current hash: resetting a password or
+removing the account changes or drops the stamp, which signs out every session at once.
+"""
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import logging
+import os
+import re
+import secrets
+import tempfile
+from pathlib import Path
+
+import filelock
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from kb.errors import AccountError, KbError
+
+log = logging.getLogger(__name__)
+
+ACCOUNTS_FILE = "staff.json"
+#: Lower-case letters, digits and . _ - @, so a name is also safe in a log line and a URL.
+NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._@-]{0,63}$")
+#: NIST SP 800-63B's floor for a chosen secret; longer passphrases are welcome, up to a sane cap.
+PASSWORD_MIN, PASSWORD_MAX = 8, 256
+
+
+def check_name(name: str) -> str:
+    folded = name.strip().casefold()
+    if not NAME_PATTERN.match(folded):
+        raise AccountError(f"'{name}' is not a valid staff name: use 1 to 64 letters, digits, '.', '_', '-' or '@'")
+    return folded
+
+
+def check_password(password: str) -> None:
+    if not PASSWORD_MIN <= len(password) <= PASSWORD_MAX:
+        raise AccountError(f"the password must be {PASSWORD_MIN} to {PASSWORD_MAX} characters long")
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Checked when the name is unknown, so a wrong name costs as long as a wrong password."""
+    return generate_password_hash(secrets.token_hex(16))
+
+
+def stamp_of(password_hash: str) -> str:
+    return hashlib.sha256(password_hash.encode("utf-8")).hexdigest()[:16]
+
+
+class StaffAccounts:
+    """The accounts file of one instance folder; re-read when it changes on disk (another process may edit it)."""
+
+    def __init__(self, instance_dir: str | os.PathLike):
+        self.path = Path(instance_dir) / ACCOUNTS_FILE
+        self._lock = filelock.FileLock(str(self.path) + ".lock")
+        self._cache: tuple[tuple[int, int], dict[str, dict]] | None = None
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def _read(self) -> dict[str, dict]:
+        try:
+            info = self.path.stat()
+        except FileNotFoundError:
+            return {}
+        key = (info.st_mtime_ns, info.st_size)
+        if self._cache is not None and self._cache[0] == key:
+            return self._cache[1]
+        try:
+            accounts = json.loads(self.path.read_text(encoding="utf-8"))["accounts"]
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise KbError(f"the staff accounts file {self.path} cannot be read: {exc}") from exc
+        self._cache = (key, accounts)
+        return accounts
+
+    def names(self) -> list[str]:
+        return sorted(self._read())
+
+    def verify(self, name: str, password: str) -> str | None:
+        """The account's stamp when the name and password match, else None."""
+        try:
+            folded = check_name(name)
+        except AccountError:
+            folded = ""
+        account = self._read().get(folded)
+        if account is None:
+            check_password_hash(_dummy_hash(), password)
+            return None
+        if not check_password_hash(account["hash"], password):
+            return None
+        return stamp_of(account["hash"])
+
+    def stamp(self, name: str) -> str | None:
+        """The current stamp of an account, or None when it no longer exists."""
+        account = self._read().get(name)
+        return stamp_of(account["hash"]) if account else None
+
+    # -- writing ---------------------------------------------------------------------------
+
+    def add(self, name: str, password: str) -> bool:
+        """Create the account or reset its password; True when it is new."""
+        folded = check_name(name)
+        check_password(password)
+        with self._lock:
+            accounts = dict(self._read())
+            created = folded not in accounts
+            accounts[folded] = {"hash": generate_password_hash(password)}
+            self._write(accounts)
+        log.info("staff account %s %s", folded, "created" if created else "reset")
+        return created
+
+    def remove(self, name: str) -> bool:
+        """Remove the account; False when there was none."""
+        folded = check_name(name)
+        with self._lock:
+            accounts = dict(self._read())
+            if accounts.pop(folded, None) is None:
+                return False
+            self._write(accounts)
+        log.info("staff account %s removed", folded)
+        return True
+
+    def _write(self, accounts: dict[str, dict]) -> None:
+        """Replace the file atomically, readable by its owner only (it holds password hashes)."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd, temporary = tempfile.mkstemp(dir=self.path.parent, prefix=".staff-", suffix=".json")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                json.dump({"accounts": accounts}, handle, indent=2, sort_keys=True)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.chmod(temporary, 0o600)
+            os.replace(temporary, self.path)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+        self._cache = None
