@@ -1,14 +1,9 @@
 import json
-import os
-import socket
-import subprocess
-import sys
 import urllib.request
-from pathlib import Path
 
 import pytest
 
-from conftest import PROJECT
+from helpers import kb_env, running_server
 
 
 def test_index_prints_one_summary_line(fresh_app):
@@ -76,33 +71,12 @@ def test_search_without_index_says_how_to_build_one(fresh_app):
     assert result.exit_code == 1 and "run `kb index`" in result.output
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def test_kb_serve_builds_the_index_and_answers_the_contract(articles_copy, tmp_path):
     """The real console script under gunicorn: the command a new user's `make serve` runs."""
-    port = free_port()
-    env = {**os.environ, "KB_ARTICLES_DIR": str(articles_copy), "KB_INDEX_DIR": str(tmp_path / "index"),
-           "KB_INSTANCE_DIR": str(tmp_path / "instance")}
-    kb = Path(sys.executable).with_name("kb")
-    server = subprocess.Popen([str(kb), "serve", "--port", str(port), "--workers", "1"], cwd=PROJECT, env=env,
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    try:
-        output = []
-        for line in server.stdout:  # wait for gunicorn's own word that a worker is up
-            output.append(line)
-            if "Booting worker" in line:
-                break
-        assert "No index yet: building it first." in "".join(output)
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/search?q=microneedling%20cost", timeout=30) as answer:
+    with running_server(kb_env(articles_copy, tmp_path / "index", tmp_path / "instance")) as server:
+        with urllib.request.urlopen(f"{server.url}/api/v1/search?q=microneedling%20cost", timeout=30) as answer:
             body = json.load(answer)
             assert answer.headers["Content-Type"] == "application/json"
-        assert body["hits"][0]["slug"] == "microneedling-cost"
-        assert {"query", "corrected", "total", "hits", "facets"} <= set(body)
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-        server.stdout.close()
+        assert "No index yet: building it first." in "".join(server.output)
+    assert body["hits"][0]["slug"] == "microneedling-cost"
+    assert {"query", "corrected", "total", "hits", "facets"} <= set(body)
