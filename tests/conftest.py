@@ -78,3 +78,43 @@ def fresh_app(articles_copy, tmp_path):
     app = make_app(articles_copy, tmp_path / "index", tmp_path / "instance")
     yield app
     app.extensions["kb.search"].close()
+
+
+# -- real browser against a real server ----------------------------------------------------------
+
+CHROMIUM = Path("/usr/bin/chromium")
+#: Headless Chromium as it runs here: no sandbox as root, and no calls home (the network is closed).
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-sync",
+    "--disable-background-networking", "--disable-component-update",
+]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not CHROMIUM.exists():
+        pytest.fail("the browser tests drive Debian's Chromium: `apt-get install chromium` (.ci/run does it)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="session")
+def screenshots(tmp_path_factory) -> Path:
+    """Screenshots land in this test run's temporary folder (pytest prints its base with -v)."""
+    return tmp_path_factory.mktemp("screenshots")
+
+
+@pytest.fixture(scope="session")
+def live_site(tmp_path_factory):
+    """`kb serve` over the clinic's own articles, with one staff account made by `kb user add`."""
+    from helpers import PASSWORD, kb, kb_env, running_server
+
+    base = tmp_path_factory.mktemp("live")
+    env = kb_env(PROJECT / "articles", base / "index", base / "instance")
+    kb(["user", "add", "nurse"], env, stdin=f"{PASSWORD}\n")
+    with running_server(env) as server:
+        yield server
