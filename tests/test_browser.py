@@ -224,6 +224,15 @@ def test_a_stale_request_is_cancelled_and_its_answer_never_shown(page, live_site
     expect(page).to_have_url(re.compile(r"q=numbing$"))
 
 
+def test_a_failed_request_says_so_and_keeps_the_results(page, live_site):
+    page.goto(live_site.url + "/?q=peel")
+    shown = hit_links(page).all_inner_texts()
+    page.route(re.compile(r"/\?q="), lambda route: route.abort("internetdisconnected"))
+    page.locator("#q").fill("numbing")
+    expect(page.get_by_role("alert")).to_contain_text("could not be reached")
+    assert hit_links(page).all_inner_texts() == shown
+
+
 @pytest.mark.parametrize("width", [375, 768, 1280])
 def test_layout_fits_from_phone_to_desktop(browser, live_site, screenshots, width):
     context = browser.new_context(viewport={"width": width, "height": 800})
@@ -261,7 +270,9 @@ def test_every_control_is_labelled_and_the_keyboard_reaches_it(page, live_site):
     expect(page.locator("#q")).to_be_focused()
     outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
     assert outline != "none"
-    # Space ticks a box reached by the keyboard, and the results follow.
+    # Space ticks a box reached by the keyboard, the results follow, and a screen reader hears the count.
     page.locator("#f-scar_type-ice-pick").focus()
     page.keyboard.press("Space")
     expect(page).to_have_url(re.compile(r"scar_type=ice-pick"))
+    expect(page.get_by_role("status")).to_contain_text("articles for “microneedling”")
+    expect(page.locator("#f-scar_type-boxcar")).to_have_accessible_description(re.compile(r"^\d+ articles?$"))

@@ -79,6 +79,9 @@
     }
     if (!swapped) results().replaceChildren(fragment.content);
     if (filters()) filters().open = filtersOpen;
+    // The regions were replaced whole; a live region that stays put tells a screen reader what changed.
+    const summary = document.getElementById("result-summary") || results().querySelector("[role=alert]");
+    document.getElementById("live-status").textContent = summary ? summary.textContent.replace(/\s+/g, " ").trim() : "";
     // A ticked checkbox was replaced by its fresh copy: keep the keyboard where it was.
     if (focusedId && focusedId !== input.id) {
       const again = document.getElementById(focusedId);
