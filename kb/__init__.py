@@ -49,7 +49,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from flask_wtf.csrf import CSRFProtect
 
-    from kb import api, auth, cli, handlers, web
+    from kb import api, auth, cli, handlers, web, widget
     from kb.accounts import StaffAccounts
     from kb.search import SearchService
 
@@ -59,6 +59,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(api.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(web.bp)
+    app.register_blueprint(widget.bp)
     handlers.register_error_handlers(app)
     api.enable_cors(app)
     cli.register(app)

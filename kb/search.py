@@ -81,16 +81,22 @@ def parse_request(
         raise BadParameter(f"sort must be one of {', '.join(SORTS)}", param="sort")
     filters = []
     for key in FACET_KEYS:
-        values = [v for v in params.get(key, ()) if v != ""]
-        for value in values:
-            if taxonomy.facet(key).get(value) is None:
-                raise BadParameter(
-                    f"unknown {key} value '{value}'; closest valid values: {', '.join(taxonomy.closest(key, value))}",
-                    param=key,
-                )
+        values = facet_values(params.get(key, ()), key, taxonomy)
         if values:
             filters.append((key, tuple(sorted(set(values)))))
     return SearchRequest(q=q.strip(), filters=tuple(filters), page=page, per_page=per_page, sort=sort)
+
+
+def facet_values(values: Sequence[str], key: str, taxonomy: Taxonomy) -> list[str]:
+    """The non-empty values given for facet `key`; an unknown one is a 400 that names the closest valid ones."""
+    values = [value for value in values if value != ""]
+    for value in values:
+        if taxonomy.facet(key).get(value) is None:
+            raise BadParameter(
+                f"unknown {key} value '{value}'; closest valid values: {', '.join(taxonomy.closest(key, value))}",
+                param=key,
+            )
+    return values
 
 
 def _single(params, name) -> str | None:

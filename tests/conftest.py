@@ -109,12 +109,23 @@ def screenshots(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def live_site(tmp_path_factory):
+def clinic_sites(tmp_path_factory):
+    """Two other websites that embed the widget: `allowed` is in KB_CORS_ORIGINS, `refused` is not."""
+    from helpers import StaticSite
+
+    sites = {name: StaticSite(tmp_path_factory.mktemp(name)) for name in ("allowed", "refused")}
+    yield sites
+    for site in sites.values():
+        site.stop()
+
+
+@pytest.fixture(scope="session")
+def live_site(tmp_path_factory, clinic_sites):
     """`kb serve` over the clinic's own articles, with one staff account made by `kb user add`."""
     from helpers import PASSWORD, kb, kb_env, running_server
 
     base = tmp_path_factory.mktemp("live")
-    env = kb_env(PROJECT / "articles", base / "index", base / "instance")
+    env = kb_env(PROJECT / "articles", base / "index", base / "instance", CORS_ORIGINS=clinic_sites["allowed"].url)
     kb(["user", "add", "nurse"], env, stdin=f"{PASSWORD}\n")
     with running_server(env) as server:
         yield server

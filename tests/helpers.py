@@ -85,3 +85,30 @@ def running_server(env: dict[str, str], workers: int = 1):
         yield server
     finally:
         server.stop()
+
+
+class StaticSite:
+    """Another website (another origin: its own port) serving the files of one folder, like a clinic's site."""
+
+    def __init__(self, folder: Path):
+        import functools
+        from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+        class QuietHandler(SimpleHTTPRequestHandler):
+            def log_message(self, *args) -> None:  # the test output is not an access log
+                pass
+
+        self.folder = folder
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(folder)))
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self._thread.start()
+
+    def page(self, name: str, html: str) -> str:
+        (self.folder / name).write_text(html, encoding="utf-8")
+        return f"{self.url}/{name}"
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self._thread.join(timeout=30)
