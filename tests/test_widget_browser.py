@@ -205,6 +205,24 @@ def test_hostile_answers_are_rendered_as_text(page, live_site, clinic_sites):
     expect(options(page).first.locator("p mark")).to_have_text("word")
 
 
+def test_widget_works_under_a_strict_content_security_policy(page, live_site, clinic_sites):
+    """A host that allows only the KB host for scripts and requests, and no inline styles at all."""
+    policy = f"default-src 'self'; script-src {live_site.url}; connect-src {live_site.url}; style-src 'self'"
+    url = clinic_sites["allowed"].page("strict.html", f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta http-equiv="Content-Security-Policy" content="{policy}">
+<title>A strict clinic</title></head><body>
+<div id="kb-search"></div>
+<script src="{live_site.url}/widget.js" data-target="#kb-search" defer></script>
+</body></html>""")
+    violations: list[str] = []
+    page.on("console", lambda message: violations.append(message.text) if "Content Security Policy" in message.text else None)
+    page.goto(url)
+    box(page).fill("peel")
+    expect(options(page).first).to_be_visible()
+    assert style(box(page), "border-top-left-radius") == "6px"  # the widget's own stylesheet applied
+    assert violations == []
+
+
 def test_developer_page_shows_the_snippet_and_a_live_preview(page, live_site):
     page.goto(f"{live_site.url}/widget?procedure=microneedling&results=3")
     snippet = page.locator("#snippet").inner_text()

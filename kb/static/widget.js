@@ -49,8 +49,16 @@ mark{background:var(--kb-mark,#fff0a8);color:inherit;padding:0 .1em}`;
       script.after(host);
     }
     const shadow = host.shadowRoot || host.attachShadow({ mode: "open" });
-    const style = document.createElement("style");
-    style.textContent = CSS + (data.theme === "dark" ? ".kb{--kb-text:#eef2f6;--kb-background:#1d2329;--kb-border:#6b7683;--kb-accent:#8cc4ff;--kb-mark:#6b5a00}" : "");
+    const css = CSS + (data.theme === "dark" ? ".kb{--kb-text:#eef2f6;--kb-background:#1d2329;--kb-border:#6b7683;--kb-accent:#8cc4ff;--kb-mark:#6b5a00}" : "");
+    const nodes = [];
+    // A constructed stylesheet is not an inline <style>, so a host page's strict CSP allows it.
+    if (shadow.adoptedStyleSheets && window.CSSStyleSheet && CSSStyleSheet.prototype.replaceSync) {
+      const sheet = new CSSStyleSheet();
+      sheet.replaceSync(css);
+      shadow.adoptedStyleSheets = [sheet];
+    } else {
+      nodes.push(el("style", {}, css));
+    }
     root = el("div", { class: "kb", part: "root" });
     const id = `kb-${Math.random().toString(36).slice(2, 8)}`;
     const label = el("label", { class: "vh", for: `${id}-q` }, "Search the clinic's articles");
@@ -62,7 +70,7 @@ mark{background:var(--kb-mark,#fff0a8);color:inherit;padding:0 .1em}`;
     status = el("div", { class: "status", role: "status", "aria-live": "polite" });
     list = el("ul", { id: `${id}-list`, role: "listbox", "aria-label": "Articles", hidden: "" });
     root.append(label, input, status, list);
-    shadow.replaceChildren(style, root);
+    shadow.replaceChildren(...nodes, root);
     input.addEventListener("input", () => {
       clearTimeout(timer);
       timer = setTimeout(search, DELAY_MS);
