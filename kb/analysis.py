@@ -10,9 +10,21 @@ from kb.taxonomy import Taxonomy
 SPELL_PATTERN = r"[^\W\d_]{2,}"
 
 
+#: Words that carry little topic in a question ("what does it cost", "why do I break out"). Queries
+#: weigh them less after synonyms have been found, so "how much" and "right for me" still map to
+#: their group; documents keep them, and a title phrased as a question ("What is microneedling?")
+#: still gains from them a little.
+QUESTION_WORDS = frozenset(
+    """what which who whom whose why how where do does did doing done should could would shall might must
+    i me my mine myself our ours ourselves he him his she her hers they them their theirs its am was were
+    been being has had having there here these those than then so such just about any some all each own
+    other too very get got""".split()
+)
+
+
 def base_chain():
     """Tokenize, lowercase, fold accents ('anaesthésie' == 'anaesthesie'), drop stop words, stem."""
-    return RegexTokenizer() | LowercaseFilter() | CharsetFilter(accent_map) | StopFilter() | StemFilter()
+    return RegexTokenizer() | LowercaseFilter() | CharsetFilter(accent_map) | StopFilter() | StemFilter(lang="en")
 
 
 def spelling_analyzer():
@@ -109,6 +121,11 @@ def synonym_table(taxonomy: Taxonomy) -> dict[tuple[str, ...], str]:
 def text_analyzer(taxonomy: Taxonomy):
     """The analyzer of every searchable text field."""
     return base_chain() | SynonymFilter(synonym_table(taxonomy))
+
+
+def question_terms(field_analyzer, words: frozenset[str] = QUESTION_WORDS) -> frozenset[str]:
+    """The question words as the field's analyzer leaves them ("does" -> "doe"), to compare with query terms."""
+    return frozenset(token.text for word in words for token in field_analyzer(word, mode="index"))
 
 
 def query_tokens(analyzer, text: str) -> list[str]:

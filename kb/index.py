@@ -38,7 +38,7 @@ from kb.taxonomy import FACET_KEYS, Taxonomy, load_taxonomy
 log = logging.getLogger(__name__)
 
 #: Bump when the schema or the way documents are built changes: existing indexes then rebuild by themselves.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: Snowball (Porter2) stemming
 CURRENT = "current"
 MANIFEST = "manifest.json"
 TAXONOMY_COPY = "taxonomy.yaml"

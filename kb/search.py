@@ -18,23 +18,16 @@ from dataclasses import dataclass, field
 from typing import Mapping, Sequence
 
 from whoosh import highlight, sorting, spelling
-from whoosh.query import Every, Or, Term
+from whoosh.query import Every, Or, Phrase, Term
 
-from kb.analysis import SPELL_PATTERN, query_tokens
+from kb.analysis import SPELL_PATTERN, question_terms, query_tokens
 from kb.errors import BadParameter, IndexUnavailable, NotFound, QueryTooLong
 from kb.index import IndexStore
+from kb.ranking import Ranking
 from kb.taxonomy import FACET_KEYS, LISTED_FACETS, Taxonomy
 
 log = logging.getLogger(__name__)
 
-#: Query-time weight of each text field, chosen by measurement (docs/benchmarks.md): a title is a
-#: short, deliberate statement of what an article answers ("Cost of microneedling"), and facet
-#: labels (tags) bridge lay queries like "dark spots" to the tagged article. Flat weights score
-#: 0.004 higher on the NFCorpus dev split but miss one of the clinic's own questions in the top 3.
-FIELD_WEIGHTS: dict[str, float] = {"title": 2.0, "summary": 1.5, "headings": 1.5, "tags": 1.5, "body": 1.0}
-#: Coordination bonus of Whoosh's Or: documents matching more of the query's words rank higher
-#: ("microneedling cost" puts the cost article above every article that merely says microneedling).
-COORDINATION = 0.9
 SORTS = ("relevance", "updated", "title")
 AUDIENCES = ("public", "staff")
 PER_PAGE_DEFAULT, PER_PAGE_MAX = 10, 50
@@ -144,13 +137,15 @@ class Completions:
 class Engine:
     """Search over one index version. Opened per process (after a server forks), reused across requests."""
 
-    def __init__(self, store: IndexStore, version: str):
+    def __init__(self, store: IndexStore, version: str, ranking: Ranking | None = None):
         self.version = version
+        self.ranking = ranking or Ranking.from_settings()
         self.ix, self.taxonomy = store.open(version)
-        self.searcher = self.ix.searcher()
+        self.searcher = self.ix.searcher(weighting=self.ranking.weighting())
         self.reader = self.searcher.reader()
         schema = self.ix.schema
         self.analyzer = schema["body"].analyzer
+        self._question_words = question_terms(self.analyzer)
         self.spell_analyzer = schema["spell_public"].analyzer
         self._audience_docs = self._audiences()
         self._facet_docs = {
@@ -221,8 +216,14 @@ class Engine:
         tokens = query_tokens(self.analyzer, text)
         if not tokens:
             return None
-        per_token = [Or([Term(f, t, boost=w) for f, w in FIELD_WEIGHTS.items()]) for t in tokens]
-        return Or(per_token, scale=COORDINATION) if len(per_token) > 1 else per_token[0]
+        weights = self.ranking.field_weights
+        # Question words ("what", "does") weigh less, unless the question has nothing else.
+        lighter = self.ranking.question_word_weight if set(tokens) - self._question_words else 1.0
+        per_token = [
+            Or([Term(f, t, boost=w * (lighter if t in self._question_words else 1.0)) for f, w in weights])
+            for t in tokens
+        ]
+        return Or(per_token, scale=self.ranking.coordination) if len(per_token) > 1 else per_token[0]
 
     def correct(self, text: str, audience: str) -> str | None:
         """The text with words unknown to this audience's articles replaced by their nearest known word."""
@@ -306,16 +307,45 @@ class Engine:
             ]
         return result
 
+    def _scoring_query(self, query, final: frozenset[int]):
+        """The matching query plus what only reorders its matches: word-pair phrase boosts and feedback terms."""
+        words = list(dict.fromkeys(text for fieldname, text in query.iter_all_terms() if fieldname == "body"))
+        parts = [query]
+        if self.ranking.phrase_boost and len(words) > 1:
+            parts += [
+                Phrase(fieldname, [first, second], slop=self.ranking.phrase_slop, boost=self.ranking.phrase_boost)
+                for first, second in zip(words, words[1:])
+                for fieldname in ("title", "body")
+            ]
+        if self.ranking.feedback_docs:
+            parts += self._feedback(query, final, set(words))
+        return Or(parts) if len(parts) > 1 else query
+
+    def _feedback(self, query, final: frozenset[int], known: set[str]) -> list:
+        """Pseudo-relevance feedback (RM3-like): the most telling words of the top documents, weighted down."""
+        top = self.searcher.search(query, limit=self.ranking.feedback_docs, filter=set(final), terms=False)
+        docnums = [hit.docnum for hit in top]
+        if not docnums:
+            return []
+        wanted = self.ranking.feedback_terms
+        terms = [(t, w) for t, w in self.searcher.key_terms(docnums, "body", numterms=wanted + len(known), normalize=True) if t not in known]
+        if not terms:
+            return []
+        return [Or([Term("body", t, boost=w) for t, w in terms[:wanted]], boost=self.ranking.feedback_weight)]
+
     def _page(self, query, final: frozenset[int], request: SearchRequest) -> list[dict]:
         sortedby = _sort_facet(request.sort if query is not None else ("updated" if request.sort == "relevance" else request.sort))
+        scoring_query = self._scoring_query(query, final) if query is not None and request.sort == "relevance" else query
         results = self.searcher.search_page(
-            query if query is not None else Every(),
+            scoring_query if query is not None else Every(),
             request.page,
             pagelen=request.per_page,
             filter=set(final),
             sortedby=sortedby,
             terms=False,
         )
+        # Snippets mark the words the user searched for, not phrase or feedback terms.
+        results.results.q = query
         results.results.fragmenter = highlight.ContextFragmenter(maxchars=SNIPPET_CHARS, surround=SNIPPET_SURROUND)
         results.results.formatter = MarkFormatter()
         hits = []
@@ -437,8 +467,9 @@ def _sort_facet(sort: str):
 class SearchService:
     """The engine of the current index version in this process, replaced when `kb index` switches versions."""
 
-    def __init__(self, index_dir):
+    def __init__(self, index_dir, ranking: Ranking | None = None):
         self.store = IndexStore(index_dir)
+        self.ranking = ranking or Ranking.from_settings()
         self._engine: Engine | None = None
         self._retired: Engine | None = None
         self._lock = threading.Lock()
@@ -469,7 +500,7 @@ class SearchService:
 
     def _open(self, name: str) -> Engine:
         try:
-            return Engine(self.store, name)
+            return Engine(self.store, name, self.ranking)
         except IndexUnavailable:
             raise
         except Exception as exc:  # a damaged segment can fail anywhere while the engine loads

@@ -33,6 +33,25 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("MAX_QUERY_LENGTH", 200, "Longest accepted query text in characters; longer answers 413."),
     Setting("MAX_PAGE", 100, "Highest page number accepted, to bound deep-paging cost."),
     Setting("API_CACHE_SECONDS", 60, "max-age of Cache-Control on public API answers (CDN and browser caching)."),
+    # Ranking: chosen on the NFCorpus dev split and the clinic's judged questions (docs/benchmarks.md).
+    Setting(
+        "RANK_FIELD_WEIGHTS",
+        "title=2,summary=1.5,headings=1.5,tags=1.5,body=1",
+        "Query-time weight of each text field, as NAME=WEIGHT for title, summary, headings, tags and body.",
+    ),
+    Setting("RANK_K1", 1.2, "BM25 term-frequency saturation: higher lets repeated words count for longer."),
+    Setting("RANK_B", 0.75, "BM25 length normalisation, 0 (none) to 1 (full)."),
+    Setting("RANK_IDF", "whoosh", "Word rarity: 'probabilistic' (BM25's, as Lucene) or 'whoosh' (Whoosh's, with a floor)."),
+    Setting("RANK_COORDINATION", 0.9, "Bonus for matching more of the query's words, 0 (none) to 1."),
+    Setting(
+        "RANK_QUESTION_WORD_WEIGHT",
+        1.0,
+        "Weight of question words (what, how, does...) in a query that has other words, 0 to 1.",
+    ),
+    Setting("RANK_PHRASE_BOOST", 0.0, "Boost for query word pairs found near each other in title or body; 0 turns it off."),
+    Setting("RANK_FEEDBACK_DOCS", 0, "Pseudo-relevance feedback: top documents to draw extra words from; 0 turns it off."),
+    Setting("RANK_FEEDBACK_TERMS", 10, "Pseudo-relevance feedback: how many extra words."),
+    Setting("RANK_FEEDBACK_WEIGHT", 0.3, "Pseudo-relevance feedback: weight of the extra words against the query's own."),
     Setting("SESSION_HOURS", 12, "How long a staff sign-in lasts, in hours (a clinic day)."),
     Setting(
         "SESSION_COOKIE_SECURE",

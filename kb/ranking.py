@@ -1,0 +1,103 @@
+"""How text is scored: field weights, the BM25 variant, and what only reorders matches.
+
+Every knob is a KB_RANK_* setting (kb/settings.py holds the defaults and their help); the
+defaults were chosen on the NFCorpus dev split together with the clinic's own judged questions
+(docs/benchmarks.md, `benchmarks/relevance.py`).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Mapping
+
+from whoosh import scoring
+
+from kb.errors import ConfigError
+from kb.settings import DEFAULTS
+
+TEXT_FIELDS = ("title", "summary", "headings", "tags", "body")
+IDF_KINDS = ("probabilistic", "whoosh")
+
+
+class ProbabilisticBM25F(scoring.BM25F):
+    """Whoosh's BM25F with the probabilistic idf of BM25, log(1 + (N - n + 0.5) / (n + 0.5)), as Lucene has it.
+
+    Whoosh's own idf, log(N / (n + 1)) + 1, keeps a floor of 1 under every word, so a word in
+    most documents ("patients" in a medical collection) still weighs a third of a rare one.
+    """
+
+    def scorer(self, searcher, fieldname, text, qf=1):
+        scorer = super().scorer(searcher, fieldname, text, qf=qf)
+        if isinstance(scorer, scoring.BM25FScorer):
+            parent = searcher.get_parent()
+            documents, containing = parent.doc_count_all(), parent.doc_frequency(fieldname, text)
+            scorer.idf = math.log(1 + (documents - containing + 0.5) / (containing + 0.5))
+        return scorer
+
+
+@dataclass(frozen=True)
+class Ranking:
+    field_weights: tuple[tuple[str, float], ...]
+    coordination: float
+    k1: float
+    b: float
+    idf: str
+    question_word_weight: float
+    phrase_boost: float
+    feedback_docs: int
+    feedback_terms: int
+    feedback_weight: float
+    #: Words between the two words of a query's word pair for the phrase boost ("fine lines" ~ "fine, deep lines").
+    phrase_slop: int = field(default=2)
+
+    @classmethod
+    def from_settings(cls, settings: Mapping[str, object] = DEFAULTS) -> Ranking:
+        """From the app's config; a missing RANK_* key keeps its default, a bad one names itself."""
+
+        def value(name: str, kind, low: float, high: float):
+            raw = settings.get(name, DEFAULTS[name])
+            try:
+                number = kind(raw)
+            except (TypeError, ValueError):
+                raise ConfigError(f"{name} must be a number from {low} to {high}, not {raw!r}") from None
+            if not low <= number <= high:
+                raise ConfigError(f"{name} must be from {low} to {high}, not {raw!r}")
+            return number
+
+        idf = str(settings.get("RANK_IDF", DEFAULTS["RANK_IDF"]))
+        if idf not in IDF_KINDS:
+            raise ConfigError(f"RANK_IDF must be one of {', '.join(IDF_KINDS)}, not {idf!r}")
+        return cls(
+            field_weights=parse_field_weights(settings.get("RANK_FIELD_WEIGHTS", DEFAULTS["RANK_FIELD_WEIGHTS"])),
+            coordination=value("RANK_COORDINATION", float, 0, 1),
+            k1=value("RANK_K1", float, 0, 10),
+            b=value("RANK_B", float, 0, 1),
+            idf=idf,
+            question_word_weight=value("RANK_QUESTION_WORD_WEIGHT", float, 0, 1),
+            phrase_boost=value("RANK_PHRASE_BOOST", float, 0, 10),
+            feedback_docs=value("RANK_FEEDBACK_DOCS", int, 0, 50),
+            feedback_terms=value("RANK_FEEDBACK_TERMS", int, 1, 50),
+            feedback_weight=value("RANK_FEEDBACK_WEIGHT", float, 0, 1),
+        )
+
+    def weighting(self) -> scoring.WeightingModel:
+        model = ProbabilisticBM25F if self.idf == "probabilistic" else scoring.BM25F
+        return model(B=self.b, K1=self.k1)
+
+
+def parse_field_weights(raw: object) -> tuple[tuple[str, float], ...]:
+    """'title=2,summary=1.5,...' -> (('title', 2.0), ...); every text field must be given, each weight >= 0."""
+    pairs = []
+    for part in str(raw).split(","):
+        name, _, weight = part.partition("=")
+        name = name.strip()
+        try:
+            number = float(weight)
+        except ValueError:
+            raise ConfigError(f"RANK_FIELD_WEIGHTS: '{part.strip()}' is not NAME=WEIGHT") from None
+        if name not in TEXT_FIELDS or number < 0:
+            raise ConfigError(f"RANK_FIELD_WEIGHTS: '{part.strip()}' needs a field of {', '.join(TEXT_FIELDS)} and a weight >= 0")
+        pairs.append((name, number))
+    if sorted(name for name, _ in pairs) != sorted(TEXT_FIELDS):
+        raise ConfigError(f"RANK_FIELD_WEIGHTS must give each of {', '.join(TEXT_FIELDS)} once")
+    return tuple(pairs)

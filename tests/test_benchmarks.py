@@ -1,0 +1,56 @@
+"""The benchmark scripts run from a fresh clone: on a tiny BEIR collection, and without any data."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from conftest import PROJECT
+
+DOCS = [
+    {"_id": "MED-1", "title": "Statins and muscle pain", "text": "Statin drugs can cause muscle pain. It is common."},
+    {"_id": "MED-2", "title": "Green tea", "text": "Green tea contains catechins. They are studied for heart health."},
+    {"_id": "MED-3", "title": "Fibre intake", "text": "Dietary fibre lowers cholesterol. Oats are a source."},
+]
+QUERIES = [{"_id": "PLAIN-1", "text": "Do statins hurt muscles?"}, {"_id": "PLAIN-2", "text": "oats and cholesterol"}]
+QRELS = "query-id\tcorpus-id\tscore\nPLAIN-1\tMED-1\t2\nPLAIN-2\tMED-3\t1\nPLAIN-2\tMED-2\t1\n"
+
+
+@pytest.fixture
+def tiny_collection(tmp_path):
+    (tmp_path / "qrels").mkdir()
+    (tmp_path / "corpus.jsonl").write_text("".join(json.dumps(d) + "\n" for d in DOCS))
+    (tmp_path / "queries.jsonl").write_text("".join(json.dumps(q) + "\n" for q in QUERIES))
+    (tmp_path / "qrels" / "dev.tsv").write_text(QRELS)
+    (tmp_path / "qrels" / "test.tsv").write_text(QRELS)
+    return tmp_path
+
+
+def run(script: str, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, str(PROJECT / "benchmarks" / script), *args], capture_output=True, text=True,
+                          cwd=PROJECT, timeout=300, check=False)
+
+
+def test_relevance_benchmark_on_a_tiny_collection(tiny_collection):
+    result = run("relevance.py", "--data", str(tiny_collection), "--split", "both", "--no-record")
+    assert result.returncode == 0, result.stderr
+    # PLAIN-1 finds MED-1 first (1.0); PLAIN-2 finds MED-3 first and MED-2 second or later.
+    assert "| kb search, NFCorpus dev (2 queries) |" in result.stdout
+    assert "| Anserini BM25 multifield, NFCorpus test | 0.3254 | 0.2500 |  |" in result.stdout
+    assert "Clinic questions: nDCG@10" in result.stdout
+
+
+def test_relevance_benchmark_measures_a_candidate_setting(tiny_collection):
+    result = run("relevance.py", "--data", str(tiny_collection), "--set", "RANK_K1=0.9", "--no-record")
+    assert result.returncode == 0 and "'RANK_K1': '0.9'" in result.stdout
+    refused = run("relevance.py", "--data", str(tiny_collection), "--set", "MAX_PAGE=3")
+    assert refused.returncode != 0 and "not a ranking setting" in refused.stderr
+
+
+@pytest.mark.parametrize("script", ["relevance.py", "search_speed.py"])
+def test_benchmarks_say_clearly_when_the_data_is_absent(tmp_path, script):
+    result = run(script, "--data", str(tmp_path / "nowhere"), "--no-record")
+    assert result.returncode == 0
+    assert f"no BEIR collection at {tmp_path / 'nowhere'}" in result.stdout
