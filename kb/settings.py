@@ -41,11 +41,15 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("RANK_K1", 1.2, "BM25 term-frequency saturation: higher lets repeated words count for longer."),
     Setting("RANK_B", 0.75, "BM25 length normalisation, 0 (none) to 1 (full)."),
-    Setting("RANK_IDF", "whoosh", "Word rarity: 'probabilistic' (BM25's, as Lucene) or 'whoosh' (Whoosh's, with a floor)."),
-    Setting("RANK_COORDINATION", 0.9, "Bonus for matching more of the query's words, 0 (none) to 1."),
+    Setting("RANK_IDF", "probabilistic", "Word rarity: 'probabilistic' (BM25's, as Lucene) or 'whoosh' (Whoosh's, with a floor)."),
+    Setting(
+        "RANK_COORDINATION",
+        0.3,
+        "Share of a score that depends on matching all the query's words: 0 (none) to 1 (score x matched/words).",
+    ),
     Setting(
         "RANK_QUESTION_WORD_WEIGHT",
-        1.0,
+        0.5,
         "Weight of question words (what, how, does...) in a query that has other words, 0 to 1.",
     ),
     Setting("RANK_PHRASE_BOOST", 0.0, "Boost for query word pairs found near each other in title or body; 0 turns it off."),

@@ -127,6 +127,18 @@
     if (url !== here()) load(url, "push");
   });
 
+  // The controls show the URL's state at once, before its results arrive: a box ticked or a sort
+  // chosen in between then builds its URL from what the visitor sees, not from the old page.
+  function showState(url) {
+    const params = new URL(url, location.href).searchParams;
+    input.value = params.get("q") || "";
+    for (const box of form.querySelectorAll(".facet input[type=checkbox]")) {
+      box.checked = params.getAll(box.name).includes(box.value);
+    }
+    const sort = document.getElementById("sort");
+    if (sort) sort.value = params.get("sort") || "relevance";
+  }
+
   // Links that lead to another search (pages, clear, chips, "did you mean", topics) stay in place.
   form.addEventListener("click", (event) => {
     const link = event.target.closest("a[href]");
@@ -135,7 +147,7 @@
     if (target.origin !== location.origin || target.pathname !== "/") return;
     event.preventDefault();
     typingEntry = false;
-    input.value = target.searchParams.get("q") || "";
+    showState(target.href);
     load(target.pathname + target.search, "push").then(() => {
       if (link.closest(".pagination")) document.getElementById("result-summary")?.scrollIntoView({ block: "start" });
     });
@@ -145,7 +157,7 @@
     typingEntry = false;
     clearTimeout(typingTimer);
     closeSuggestions();
-    input.value = new URLSearchParams(location.search).get("q") || "";
+    showState(location.href);
     load(here(), "none");
   });
 
