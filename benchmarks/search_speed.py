@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -66,11 +67,29 @@ def run_baseline(collection: beir.Collection, index_dir: Path):
     return build, times, scores
 
 
+def run_revision(revision: str, data: Path, split: str) -> str:
+    """The `kb search` row of this same benchmark at another git revision, measured now on this machine."""
+    with tempfile.TemporaryDirectory() as tmp:
+        tree = Path(tmp) / "tree"
+        subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", "--quiet", str(tree), revision], check=True)
+        try:
+            output = subprocess.run(
+                [sys.executable, str(tree / "benchmarks" / "search_speed.py"), "--no-record", "--data", str(data), "--split", split],
+                check=True, capture_output=True, text=True,
+            ).stdout
+        finally:
+            subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(tree)], check=True)
+    row = next(line for line in output.splitlines() if line.startswith("| kb search"))
+    cells = row.strip("|").split("|")
+    return "| " + " | ".join([f"kb search at {revision[:12]}", *(cell.strip() for cell in cells[1:])]) + " |"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--split", default="test", choices=["test", "dev"])
     parser.add_argument("--no-record", action="store_true", help="print only; do not update docs/benchmarks.md")
+    parser.add_argument("--against", metavar="REVISION", help="also measure the kb search path of this git revision, in this run")
     args = parser.parse_args()
     try:
         collection = beir.load(args.data, args.split)
@@ -92,6 +111,8 @@ def main() -> int:
         f"| {report.percentile(times, 99):.2f} | {build:.1f} |"
         for name, build, times, scores in rows
     ]
+    if args.against:
+        lines.append(run_revision(args.against, args.data, args.split))
     table = "\n".join([header, *lines])
     ndocs, nqueries = len(collection.docs), len(collection.queries)
     print(f"NFCorpus {args.split} split: {ndocs} documents, {nqueries} queries; one process, one core\n")
@@ -100,7 +121,8 @@ def main() -> int:
         report.record(
             f"Search speed on NFCorpus ({args.split} split)",
             f"Run {report.today()} with `.venv/bin/python benchmarks/search_speed.py` on {report.describe_machine()}, "
-            f"{ndocs} documents, {nqueries} queries, one process.\n\n{table}\n",
+            f"{ndocs} documents, {nqueries} queries, one process"
+            + (f", against `--against {args.against}`" if args.against else "") + f".\n\n{table}\n",
         )
     return 0
 
