@@ -1,8 +1,6 @@
 import json
 import urllib.request
 
-import pytest
-
 from helpers import kb_env, running_server
 
 

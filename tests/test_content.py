@@ -1,6 +1,5 @@
 """The clinic's own articles: complete, consistent, in our own words, and findable."""
 import re
-from pathlib import Path
 
 import pytest
 
