@@ -6,6 +6,7 @@ import hashlib
 import logging
 import re
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 
 import yaml
@@ -18,6 +19,9 @@ log = logging.getLogger(__name__)
 FACET_KEYS: tuple[str, ...] = ("scar_type", "procedure", "side_effect", "cost")
 #: Facets whose values an article lists directly; `cost` is derived from a price range instead.
 LISTED_FACETS: tuple[str, ...] = ("scar_type", "procedure", "side_effect")
+
+#: General lay <-> clinical synonym groups shipped with the package (kb/medical_synonyms.yaml).
+MEDICAL_SYNONYMS = "medical_synonyms.yaml"
 
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
@@ -119,10 +123,16 @@ def load_taxonomy(path: str | Path) -> Taxonomy:
         raise ConfigError(f"{path}{where}: the taxonomy is not valid YAML ({getattr(exc, 'problem', exc)})") from exc
     if not isinstance(data, dict) or not isinstance(data.get("facets"), dict):
         raise ConfigError(f"{path}: the taxonomy must be a mapping with a 'facets' mapping")
-    return _build(path, data, hashlib.sha256(raw_text.encode("utf-8")).hexdigest()[:16])
+    builtin = medical_synonyms_text() if data.get("medical_synonyms", True) else ""
+    # The fingerprint covers the built-in groups too: changing them rebuilds the index by itself.
+    return _build(path, data, hashlib.sha256((raw_text + builtin).encode("utf-8")).hexdigest()[:16], builtin)
 
 
-def _build(path: Path, data: dict, fingerprint: str) -> Taxonomy:
+def medical_synonyms_text() -> str:
+    return resources.files("kb").joinpath(MEDICAL_SYNONYMS).read_text(encoding="utf-8")
+
+
+def _build(path: Path, data: dict, fingerprint: str, builtin: str = "") -> Taxonomy:
     facets_data = data["facets"]
     missing = [key for key in FACET_KEYS if key not in facets_data]
     unknown = [key for key in facets_data if key not in FACET_KEYS]
@@ -150,6 +160,8 @@ def _build(path: Path, data: dict, fingerprint: str) -> Taxonomy:
     )
     groups = facet_groups + general
     _check_phrases_unique(path, groups)
+    if builtin:
+        groups += _builtin_groups(builtin, groups)
     currency = str(facets_data["cost"].get("currency") or "USD")
     return Taxonomy(facets, general, currency, fingerprint, str(path), groups)
 
@@ -187,11 +199,29 @@ def _general_group(path: Path, entry: object) -> SynonymGroup:
     return SynonymGroup(canonical_token(phrases[0]), phrases)
 
 
+def _builtin_groups(text: str, own: tuple[SynonymGroup, ...]) -> tuple[SynonymGroup, ...]:
+    """The built-in medical groups that share no phrase or canonical token with the taxonomy's own."""
+    taken = {_phrase_key(p) for group in own for p in group.phrases} | {group.canonical for group in own}
+    kept = []
+    for entry in yaml.safe_load(text):
+        group = _general_group(Path(MEDICAL_SYNONYMS), entry)
+        keys = {_phrase_key(p) for p in group.phrases}
+        if keys & taken or group.canonical in taken:
+            continue
+        taken |= keys | {group.canonical}
+        kept.append(group)
+    return tuple(kept)
+
+
+def _phrase_key(phrase: str) -> str:
+    return " ".join(re.findall(r"\w+", phrase.lower()))
+
+
 def _check_phrases_unique(path: Path, groups: tuple[SynonymGroup, ...]) -> None:
     owner: dict[str, str] = {}
     for group in groups:
         for phrase in group.phrases:
-            key = " ".join(re.findall(r"\w+", phrase.lower()))
+            key = _phrase_key(phrase)
             if key in owner and owner[key] != group.canonical:
                 raise ConfigError(f"{path}: synonym '{phrase}' belongs to both '{owner[key]}' and '{group.canonical}'")
             owner[key] = group.canonical

@@ -78,3 +78,32 @@ def test_bad_taxonomy_is_a_clear_error(tmp_path, text, message):
 def test_missing_taxonomy_file(tmp_path):
     with pytest.raises(ConfigError, match="cannot read"):
         load_taxonomy(tmp_path / "nope.yaml")
+
+
+def _canonicals(taxonomy):
+    return {group.canonical for group in taxonomy.synonym_groups()}
+
+
+def test_built_in_medical_synonyms_are_merged(taxonomy):
+    groups = {group.canonical: group.phrases for group in taxonomy.synonym_groups()}
+    assert "hypertension" in groups["highbloodpressure"]
+    assert "alopecia" in groups["hairloss"]
+
+
+def test_a_taxonomy_can_turn_the_built_in_synonyms_off(tmp_path):
+    path = tmp_path / "taxonomy.yaml"
+    path.write_text((FIXTURES / "taxonomy.yaml").read_text() + "\nmedical_synonyms: false\n")
+    plain = load_taxonomy(path)
+    assert "highbloodpressure" not in _canonicals(plain)
+    assert plain.fingerprint != load_taxonomy(FIXTURES / "taxonomy.yaml").fingerprint
+
+
+def test_the_taxonomys_own_groups_win_over_built_in_ones(tmp_path):
+    """A built-in group sharing a phrase with the taxonomy is left out whole, never a startup error."""
+    path = tmp_path / "taxonomy.yaml"
+    path.write_text((FIXTURES / "taxonomy.yaml").read_text() + "\nsynonyms:\n  - [hypertension, raised pressure]\n")
+    taxonomy = load_taxonomy(path)
+    groups = {group.canonical: group.phrases for group in taxonomy.synonym_groups()}
+    assert groups["hypertension"] == ("hypertension", "raised pressure")
+    assert "highbloodpressure" not in groups
+    assert "hairloss" in groups  # the other built-in groups stay
