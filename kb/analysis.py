@@ -1,6 +1,8 @@
 """Text analysis shared by indexing and searching: stemming, accent folding and taxonomy synonyms."""
 from __future__ import annotations
 
+from collections import deque
+
 from whoosh.analysis import CharsetFilter, Filter, LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
 from whoosh.support.charset import accent_map
 
@@ -45,6 +47,8 @@ class SynonymFilter(Filter):
     def __init__(self, table: dict[tuple[str, ...], str]):
         self.table = table
         self.lengths = sorted({len(key) for key in table}, reverse=True)
+        # A phrase can only end on one of these words: every other token skips the lookups.
+        self.last_words = frozenset(key[-1] for key in table)
 
     def __eq__(self, other):
         return isinstance(other, SynonymFilter) and self.table == other.table
@@ -60,31 +64,36 @@ class SynonymFilter(Filter):
         return self._add(first, tokens)
 
     def _add(self, first, tokens):
-        window: list[tuple[str, int, int]] = []  # (text, pos, startchar) of recent non-stop tokens
-        longest = self.lengths[0] if self.lengths else 1
+        window: deque[tuple[str, int, int]] = deque(maxlen=self.lengths[0] if self.lengths else 1)
         token = first
         while token is not None:
             yield token
             if not token.stopped:
+                # (text, pos, startchar) of the recent non-stop tokens a phrase can span
                 window.append((token.text, getattr(token, "pos", 0), getattr(token, "startchar", 0)))
-                del window[:-longest]
-                endchar = getattr(token, "endchar", 0)
-                for length in self.lengths:
-                    if length > len(window):
-                        continue
-                    phrase = tuple(text for text, _, _ in window[-length:])
-                    canonical = self.table.get(phrase)
-                    if canonical is None or (length == 1 and canonical == phrase[0]):
-                        continue
-                    _, pos, startchar = window[-length]
-                    # Whoosh reuses one Token object down the chain: rewrite it for the extra token.
-                    token.text, token.stopped = canonical, False
-                    if token.positions:
-                        token.pos = pos
-                    if token.chars:
-                        token.startchar, token.endchar = startchar, endchar
-                    yield token
+                if token.text in self.last_words:
+                    yield from self._canonical_tokens(token, window)
             token = next(tokens, None)
+
+    def _canonical_tokens(self, token, window):
+        """The canonical token of every synonym phrase that ends at `token`, spanning that phrase."""
+        endchar = getattr(token, "endchar", 0)
+        recent = list(window)
+        for length in self.lengths:
+            if length > len(recent):
+                continue
+            phrase = tuple(text for text, _, _ in recent[-length:])
+            canonical = self.table.get(phrase)
+            if canonical is None or (length == 1 and canonical == phrase[0]):
+                continue
+            _, pos, startchar = recent[-length]
+            # Whoosh reuses one Token object down the chain: rewrite it for the extra token.
+            token.text, token.stopped = canonical, False
+            if token.positions:
+                token.pos = pos
+            if token.chars:
+                token.startchar, token.endchar = startchar, endchar
+            yield token
 
     def _replace(self, first, tokens):
         items = [first.copy()] + [t.copy() for t in tokens]

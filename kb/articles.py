@@ -6,6 +6,7 @@ import difflib
 import hashlib
 import logging
 import re
+import threading
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
@@ -34,7 +35,7 @@ ALLOWED_ATTRIBUTES = {
 }
 
 
-class _FrontMatterLoader(yaml.SafeLoader):
+class _FrontMatterLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml's parser when PyYAML has it
     """PyYAML's safe loader, except dates stay text: `updated: 2026-13-45` then gets a clear
     message with its line from `_date` instead of a ValueError from deep inside PyYAML."""
 
@@ -104,9 +105,30 @@ class ArticleInvalid(Exception):
         self.problems = problems
 
 
+def _parse_front_matter(front: str) -> tuple[object, yaml.Node | None]:
+    """The front matter's data and its node tree (for line numbers), from one parse."""
+    loader = _FrontMatterLoader(front)
+    try:
+        node = loader.get_single_node()
+        return (loader.construct_document(node) if node is not None else None), node
+    finally:
+        loader.dispose()
+
+
+_converters = threading.local()
+
+
+def _markdown() -> markdown.Markdown:
+    """This thread's Markdown converter, reset: building one costs more than converting an article."""
+    md = getattr(_converters, "md", None)
+    if md is None:
+        md = _converters.md = markdown.Markdown(extensions=MARKDOWN_EXTENSIONS, extension_configs={"toc": {"permalink": False}})
+    return md.reset()
+
+
 def render_markdown(text: str) -> tuple[str, tuple[Heading, ...]]:
     """Markdown to sanitized HTML (raw HTML, scripts and javascript: links are stripped) and its headings."""
-    md = markdown.Markdown(extensions=MARKDOWN_EXTENSIONS, extension_configs={"toc": {"permalink": False}})
+    md = _markdown()
     raw_html = md.convert(text)
     safe_html = nh3.clean(raw_html, attributes=ALLOWED_ATTRIBUTES, link_rel="noopener noreferrer")
     return safe_html, tuple(_flatten_toc(md.toc_tokens))
@@ -183,8 +205,7 @@ def load_article(path: Path, taxonomy: Taxonomy, display_path: str | None = None
     offset = 2
     mark_offset = 1
     try:
-        meta = yaml.load(front, Loader=_FrontMatterLoader)  # noqa: S506 - a SafeLoader subclass
-        node = yaml.compose(front, Loader=_FrontMatterLoader)
+        meta, node = _parse_front_matter(front)
     except yaml.YAMLError as exc:
         # The context mark is where the broken construct starts (an unclosed '['), the problem
         # mark where parsing gave up (often the end of the front matter): the first helps more.

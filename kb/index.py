@@ -38,7 +38,7 @@ from kb.taxonomy import FACET_KEYS, Taxonomy, load_taxonomy
 log = logging.getLogger(__name__)
 
 #: Bump when the schema or the way documents are built changes: existing indexes then rebuild by themselves.
-SCHEMA_VERSION = 2  # 2: Snowball (Porter2) stemming
+SCHEMA_VERSION = 3  # 2: Snowball (Porter2) stemming; 3: no positions (nothing reads them)
 CURRENT = "current"
 MANIFEST = "manifest.json"
 TAXONOMY_COPY = "taxonomy.yaml"
@@ -58,10 +58,10 @@ def build_schema(taxonomy: Taxonomy) -> Schema:
     return Schema(
         slug=ID(stored=True, unique=True),
         audience=ID(stored=True),
-        title=TEXT(analyzer=analyzer, stored=True),
-        summary=TEXT(analyzer=analyzer, stored=True),
-        headings=TEXT(analyzer=analyzer),
-        body=TEXT(analyzer=analyzer, stored=True),
+        title=TEXT(analyzer=analyzer, stored=True, phrase=False),
+        summary=TEXT(analyzer=analyzer, stored=True, phrase=False),
+        headings=TEXT(analyzer=analyzer, phrase=False),
+        body=TEXT(analyzer=analyzer, stored=True, phrase=False),
         # Labels of the article's facet values, so "dark spots" finds an article tagged with it.
         tags=TEXT(analyzer=analyzer, phrase=False),
         # Unstemmed words per audience: staff-only words never reach public corrections or completions.

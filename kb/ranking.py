@@ -7,7 +7,7 @@ defaults were chosen on the NFCorpus dev split together with the clinic's own ju
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Mapping
 
 from whoosh import scoring
@@ -43,12 +43,9 @@ class Ranking:
     b: float
     idf: str
     question_word_weight: float
-    phrase_boost: float
     feedback_docs: int
     feedback_terms: int
     feedback_weight: float
-    #: Words between the two words of a query's word pair for the phrase boost ("fine lines" ~ "fine, deep lines").
-    phrase_slop: int = field(default=2)
 
     @classmethod
     def from_settings(cls, settings: Mapping[str, object] = DEFAULTS) -> Ranking:
@@ -74,7 +71,6 @@ class Ranking:
             b=value("RANK_B", float, 0, 1),
             idf=idf,
             question_word_weight=value("RANK_QUESTION_WORD_WEIGHT", float, 0, 1),
-            phrase_boost=value("RANK_PHRASE_BOOST", float, 0, 10),
             feedback_docs=value("RANK_FEEDBACK_DOCS", int, 0, 50),
             feedback_terms=value("RANK_FEEDBACK_TERMS", int, 1, 50),
             feedback_weight=value("RANK_FEEDBACK_WEIGHT", float, 0, 1),

@@ -17,14 +17,16 @@ import time
 from dataclasses import dataclass, field
 from typing import Mapping, Sequence
 
-from whoosh import highlight, sorting, spelling
-from whoosh.matching import WrappingMatcher
-from whoosh.query import Every, Or, Phrase, Term, WrappingQuery
+import numpy as np
+from whoosh import spelling
+from whoosh.query import Term
 
+from kb import scoring
 from kb.analysis import SPELL_PATTERN, question_terms, query_tokens
 from kb.errors import BadParameter, IndexUnavailable, NotFound, QueryTooLong
 from kb.index import IndexStore
 from kb.ranking import Ranking
+from kb.snippets import Snippets
 from kb.taxonomy import FACET_KEYS, LISTED_FACETS, Taxonomy
 
 log = logging.getLogger(__name__)
@@ -113,18 +115,6 @@ def _integer(params, name, default, low, high) -> int:
     return value
 
 
-class MarkFormatter(highlight.Formatter):
-    """Snippet HTML in which <mark> is the only markup; every other character is escaped."""
-
-    between = " … "
-
-    def format_token(self, text, token, replace=False):
-        return f"<mark>{html.escape(highlight.get_text(text, token, replace), quote=False)}</mark>"
-
-    def _text(self, text):
-        return html.escape(text, quote=False)
-
-
 @dataclass
 class Completions:
     """Completion data of one audience, built once per index version."""
@@ -136,7 +126,13 @@ class Completions:
 
 
 class Engine:
-    """Search over one index version. Opened per process (after a server forks), reused across requests."""
+    """Search over one index version. Opened per process (after a server forks), reused across requests.
+
+    Per version it keeps, as NumPy arrays over document numbers: each audience's documents,
+    each facet value's documents, the sort keys, and (filled as queries arrive) the scored
+    postings of every word searched for. A search is then vector arithmetic; Whoosh reads
+    the stored fields of the page, corrects spelling and finds similar articles.
+    """
 
     def __init__(self, store: IndexStore, version: str, ranking: Ranking | None = None):
         self.version = version
@@ -148,12 +144,28 @@ class Engine:
         self.analyzer = schema["body"].analyzer
         self._question_words = question_terms(self.analyzer)
         self.spell_analyzer = schema["spell_public"].analyzer
-        self._audience_docs = self._audiences()
-        self._facet_docs = {
-            key: {v.value: self._docs(Term(key, v.value)) for v in self.taxonomy.facet(key).values} for key in FACET_KEYS
+        self._snippets = Snippets(self.analyzer, maxchars=SNIPPET_CHARS, surround=SNIPPET_SURROUND, fragments=SNIPPET_FRAGMENTS)
+        self.postings = scoring.Postings(self.reader, self.ranking)
+        self._doc_count = self.postings.doc_count
+        self._audience = self._audiences()
+        # One row per facet value, in the taxonomy's order: counting is one vector operation per facet.
+        self._facet_values = {key: [v.value for v in self.taxonomy.facet(key).values] for key in FACET_KEYS}
+        self._facet_rows = {
+            key: np.array([self._mask(Term(key, value)) for value in values], dtype=bool).reshape(len(values), self._doc_count)
+            for key, values in self._facet_values.items()
         }
+        self._updated_days = np.array(list(self.reader.column_reader("updated_days")), dtype=np.int64)
+        titles = list(self.reader.column_reader("title_sort"))
+        self._title_rank = np.empty(self._doc_count, dtype=np.int64)
+        self._title_rank[sorted(range(self._doc_count), key=titles.__getitem__)] = np.arange(self._doc_count)
         self._vocabulary = self.taxonomy.vocabulary()
-        self._correctors = {audience: self._correctors_for(audience) for audience in AUDIENCES}
+        # Spelling works from word lists in memory: Whoosh's reader corrector searches the
+        # on-disk term table, which took 20-70 ms a misspelt word on NFCorpus.
+        self._words = {audience: self._word_counts(audience) for audience in AUDIENCES}
+        self._correctors = {
+            audience: [spelling.ListCorrector(sorted(self._words[audience])), spelling.ListCorrector(sorted(self._vocabulary))]
+            for audience in AUDIENCES
+        }
         self._completions = {audience: self._build_completions(audience) for audience in AUDIENCES}
 
     def close(self) -> None:
@@ -162,49 +174,52 @@ class Engine:
 
     # -- per-version structures ------------------------------------------------------------
 
-    def _docs(self, query) -> frozenset[int]:
-        return frozenset(query.docs(self.searcher))
+    def _mask(self, query) -> np.ndarray:
+        mask = np.zeros(self._doc_count, dtype=bool)
+        mask[list(query.docs(self.searcher))] = True
+        return mask
 
-    def _audiences(self) -> dict[str, frozenset[int]]:
-        public = self._docs(Term("audience", "public"))
-        return {"public": public, "staff": public | self._docs(Term("audience", "staff"))}
+    def _audiences(self) -> dict[str, np.ndarray]:
+        public = self._mask(Term("audience", "public"))
+        return {"public": public, "staff": public | self._mask(Term("audience", "staff"))}
+
+    def _value_mask(self, key: str, value: str) -> np.ndarray:
+        return self._facet_rows[key][self._facet_values[key].index(value)]
 
     def _spell_fields(self, audience: str) -> tuple[str, ...]:
         return ("spell_public",) if audience == "public" else ("spell_public", "spell_staff")
 
-    def _correctors_for(self, audience: str) -> list[spelling.Corrector]:
-        # Whoosh 2.7.4's MultiCorrector yields its pairs in the wrong order and crashes, so
-        # the audience's fields and the taxonomy's words are asked one by one (see `_nearest`).
-        correctors = [spelling.ReaderCorrector(self.reader, f, self.ix.schema[f]) for f in self._spell_fields(audience)]
-        return correctors + [spelling.ListCorrector(sorted(self._vocabulary))]
-
-    def _nearest(self, word: str, audience: str) -> str | None:
-        """The known word fewest edits away from `word`, the most frequent among equals."""
-        fields = self._spell_fields(audience)
-        for distance in (1, 2):
-            candidates = {c for corrector in self._correctors[audience] for c in corrector.suggest(word, limit=3, maxdist=distance, prefix=1)}
-            if candidates:
-                return max(sorted(candidates), key=lambda c: sum(self.reader.doc_frequency(f, c) for f in fields))
-        return None
-
-    def _build_completions(self, audience: str) -> Completions:
+    def _word_counts(self, audience: str) -> dict[str, int]:
+        """Every unstemmed word this audience's articles use, with how many articles use it."""
         counts: dict[str, int] = {}
         for fieldname in self._spell_fields(audience):
             for word, info in self.reader.iter_field(fieldname):
                 word = word.decode("utf-8") if isinstance(word, bytes) else word
-                if len(word) >= 3:
-                    counts[word] = counts.get(word, 0) + info.doc_frequency()
-        words = sorted(counts)
-        allowed = self._audience_docs[audience]
+                counts[word] = counts.get(word, 0) + info.doc_frequency()
+        return counts
+
+    def _nearest(self, word: str, audience: str) -> str | None:
+        """The known word fewest edits away from `word`, the most frequent among equals."""
+        counts = self._words[audience]
+        for distance in (1, 2):
+            candidates = {c for corrector in self._correctors[audience] for c in corrector.suggest(word, limit=3, maxdist=distance, prefix=1)}
+            if candidates:
+                return max(sorted(candidates), key=lambda c: counts.get(c, 0))
+        return None
+
+    def _build_completions(self, audience: str) -> Completions:
+        counts = self._words[audience]
+        words = [word for word in sorted(counts) if len(word) >= 3]
+        allowed = self._audience[audience]
         titles = []
-        for docnum in sorted(allowed):
-            stored = self.searcher.stored_fields(docnum)
+        for docnum in np.flatnonzero(allowed):
+            stored = self.searcher.stored_fields(int(docnum))
             titles.append((stored["title"].casefold(), stored["title"], stored["slug"]))
         titles.sort()
         facets = []
         for key in LISTED_FACETS:
             for value in self.taxonomy.facet(key).values:
-                if self._facet_docs[key][value.value] & allowed:
+                if (self._value_mask(key, value.value) & allowed).any():
                     for phrase in {value.label, *value.synonyms}:
                         facets.append((phrase.casefold(), value.label, key, value.value))
         facets.sort()
@@ -212,25 +227,21 @@ class Engine:
 
     # -- search ------------------------------------------------------------------------------
 
-    def text_query(self, text: str):
-        """OR of the text's terms over the weighted fields; None when the text has no searchable term."""
+    def text_query(self, text: str) -> list[scoring.Clause] | None:
+        """One clause per distinct term of the text, over the weighted fields; None when nothing is searchable."""
         tokens = query_tokens(self.analyzer, text)
         if not tokens:
             return None
-        weights = self.ranking.field_weights
         # Question words ("what", "does") weigh less, unless the question has nothing else.
         lighter = self.ranking.question_word_weight if set(tokens) - self._question_words else 1.0
-        per_token = [
-            union([Term(f, t, boost=w * (lighter if t in self._question_words else 1.0)) for f, w in weights])
+        return [
+            scoring.Clause(tuple((f, t, w * (lighter if t in self._question_words else 1.0)) for f, w in self.ranking.field_weights))
             for t in tokens
         ]
-        if len(per_token) == 1:
-            return per_token[0]
-        return Coordinated(union(per_token), words=len(per_token), bonus=self.ranking.coordination)
 
     def correct(self, text: str, audience: str) -> str | None:
         """The text with words unknown to this audience's articles replaced by their nearest known word."""
-        fields = self._spell_fields(audience)
+        known = self._words[audience]
         changed = False
 
         def fix(match: re.Match) -> str:
@@ -239,7 +250,7 @@ class Engine:
             folded = word.casefold()
             if len(folded) < CORRECT_MIN_LENGTH or folded in self._vocabulary:
                 return word
-            if any(self.reader.doc_frequency(f, folded) for f in fields):
+            if folded in known:
                 return word
             nearest = self._nearest(folded, audience)
             if nearest is None:
@@ -250,25 +261,35 @@ class Engine:
         corrected = re.sub(SPELL_PATTERN, fix, text)
         return corrected if changed else None
 
+    def _score(self, query: list[scoring.Clause] | None) -> scoring.Scores:
+        if query is None:
+            return scoring.Scores(np.zeros(self._doc_count), np.zeros(self._doc_count, dtype=bool))
+        return scoring.score(self.postings, query, self.ranking.coordination)
+
     def search(self, request: SearchRequest, audience: str = "public") -> dict:
         started = time.perf_counter()
-        query = self.text_query(request.q) if request.q else None
-        corrected = None
+        allowed = self._audience[audience]
+        query, scored, corrected = None, None, None
         if request.q:
+            query = self.text_query(request.q)
+            scored = self._score(query)
             suggestion = self.correct(request.q, audience)
             if suggestion is not None:
                 corrected_query = self.text_query(suggestion)
-                if corrected_query is not None and self._matches(corrected_query, audience):
-                    query, corrected = corrected_query, suggestion
-        matches = self._matches(query, audience) if request.q else self._audience_docs[audience]
+                alternative = self._score(corrected_query)
+                if (alternative.matched & allowed).any():
+                    query, scored, corrected = corrected_query, alternative, suggestion
+            matches = scored.matched & allowed
+        else:
+            matches = allowed
         selections = {key: self._selection(key, values) for key, values in request.filters}
         final = _intersect(matches, selections.values())
         facets = self._facet_counts(matches, selections, request)
-        total = len(final)
+        total = int(np.count_nonzero(final))
         pages = math.ceil(total / request.per_page)
         if request.page > max(pages, 1):
             raise NotFound(f"page {request.page} is past the last page ({pages})", param="page")
-        hits = self._page(query, final, request) if total else []
+        hits = self._page(query, scored, final, request) if total else []
         return {
             "query": request.q,
             "corrected": corrected,
@@ -281,88 +302,71 @@ class Engine:
             "facets": facets,
         }
 
-    def _matches(self, query, audience: str) -> frozenset[int]:
-        if query is None:
-            return frozenset()
-        return self._docs(query) & self._audience_docs[audience]
-
-    def _selection(self, key: str, values: Sequence[str]) -> frozenset[int]:
+    def _selection(self, key: str, values: Sequence[str]) -> np.ndarray:
         """Values within one facet are OR-ed."""
-        docs: frozenset[int] = frozenset()
-        for value in values:
-            docs |= self._facet_docs[key][value]
-        return docs
+        rows = [self._facet_values[key].index(value) for value in values]
+        return self._facet_rows[key][rows].any(axis=0)
 
-    def _facet_counts(self, matches, selections, request: SearchRequest) -> dict[str, list[dict]]:
+    def _facet_counts(self, matches: np.ndarray, selections: dict[str, np.ndarray], request: SearchRequest) -> dict[str, list[dict]]:
         """Disjunctive counts: a facet's counts apply every selection except its own."""
         result = {}
         for key in FACET_KEYS:
             base = _intersect(matches, (docs for other, docs in selections.items() if other != key))
+            counts = np.count_nonzero(self._facet_rows[key] & base, axis=1)
             chosen = set(request.selected(key))
             result[key] = [
-                {
-                    "value": value.value,
-                    "label": value.label,
-                    "count": len(base & self._facet_docs[key][value.value]),
-                    "selected": value.value in chosen,
-                }
-                for value in self.taxonomy.facet(key).values
+                {"value": value.value, "label": value.label, "count": int(count), "selected": value.value in chosen}
+                for value, count in zip(self.taxonomy.facet(key).values, counts)
             ]
         return result
 
-    def _scoring_query(self, query, final: frozenset[int]):
-        """The matching query plus what only reorders its matches: word-pair phrase boosts and feedback terms."""
-        words = list(dict.fromkeys(text for fieldname, text in query.iter_all_terms() if fieldname == "body"))
-        parts = [query]
-        if self.ranking.phrase_boost and len(words) > 1:
-            parts += [
-                Phrase(fieldname, [first, second], slop=self.ranking.phrase_slop, boost=self.ranking.phrase_boost)
-                for first, second in zip(words, words[1:])
-                for fieldname in ("title", "body")
-            ]
-        if self.ranking.feedback_docs:
-            parts += self._feedback(query, final, set(words))
-        return union(parts) if len(parts) > 1 else query
-
-    def _feedback(self, query, final: frozenset[int], known: set[str]) -> list:
-        """Pseudo-relevance feedback (RM3-like): the most telling words of the top documents, weighted down."""
-        top = self.searcher.search(query, limit=self.ranking.feedback_docs, filter=set(final), terms=False)
-        docnums = [hit.docnum for hit in top]
-        if not docnums:
-            return []
-        wanted = self.ranking.feedback_terms
-        terms = [(t, w) for t, w in self.searcher.key_terms(docnums, "body", numterms=wanted + len(known), normalize=True) if t not in known]
-        if not terms:
-            return []
-        return [union([Term("body", t, boost=w) for t, w in terms[:wanted]], boost=self.ranking.feedback_weight)]
-
-    def _page(self, query, final: frozenset[int], request: SearchRequest) -> list[dict]:
-        sortedby = _sort_facet(request.sort if query is not None else ("updated" if request.sort == "relevance" else request.sort))
-        scoring_query = self._scoring_query(query, final) if query is not None and request.sort == "relevance" else query
-        results = self.searcher.search_page(
-            scoring_query if query is not None else Every(),
-            request.page,
-            pagelen=request.per_page,
-            filter=set(final),
-            sortedby=sortedby,
-            terms=False,
-        )
-        # Snippets mark the words the user searched for, not phrase or feedback terms.
-        results.results.q = query
-        results.results.fragmenter = highlight.ContextFragmenter(maxchars=SNIPPET_CHARS, surround=SNIPPET_SURROUND)
-        results.results.formatter = MarkFormatter()
+    def _page(self, query, scored: scoring.Scores | None, final: np.ndarray, request: SearchRequest) -> list[dict]:
+        wanted = request.page * request.per_page
+        candidates = np.flatnonzero(final)
+        by_score = scored is not None and request.sort == "relevance"
+        if by_score:
+            scores = scored.scores
+            if self.ranking.feedback_docs:
+                scores = self._with_feedback(scores, candidates, final, query)
+            ordered = scoring.top(scores, candidates, wanted)
+        else:
+            sort = request.sort if scored is not None or request.sort != "relevance" else "updated"
+            ordered = candidates[self._sort_order(sort, candidates)[:wanted]]
+        words = frozenset(term for clause in query for fieldname, term, _ in clause.terms if fieldname == "body") if query else frozenset()
         hits = []
-        for hit in results:
-            stored = hit.fields()
-            snippet = hit.highlights("body", top=SNIPPET_FRAGMENTS) if query is not None else ""
+        for docnum in ordered[(request.page - 1) * request.per_page:]:
+            stored = self.searcher.stored_fields(int(docnum))
+            snippet = self._snippets.snippet(stored["body"], words) if words else ""
             hits.append(
                 {
                     **self._describe(stored),
                     "snippet": snippet or html.escape(stored["summary"], quote=False),
-                    "score": round(float(hit.score or 0.0), 4) if query is not None and request.sort == "relevance" else 0,
+                    "score": round(float(scores[docnum]), 4) if by_score else 0,
                 }
             )
         return hits
+
+    def _sort_order(self, sort: str, candidates: np.ndarray) -> np.ndarray:
+        """Positions of `candidates` in `sort` order: newest first (then title), or by title; ties by document."""
+        if sort == "updated":
+            return np.lexsort((candidates, self._title_rank[candidates], -self._updated_days[candidates]))
+        return np.lexsort((candidates, self._title_rank[candidates]))
+
+    def _with_feedback(self, scores: np.ndarray, candidates: np.ndarray, final: np.ndarray, query) -> np.ndarray:
+        """Pseudo-relevance feedback (RM3-like): the most telling words of the top documents, weighted down.
+
+        They only reorder the matches: their contributions are added to matching documents only.
+        """
+        docnums = [int(d) for d in scoring.top(scores, candidates, self.ranking.feedback_docs)]
+        if not docnums:
+            return scores
+        known = {term for clause in query for _, term, _ in clause.terms}
+        wanted = self.ranking.feedback_terms
+        terms = [(t, w) for t, w in self.searcher.key_terms(docnums, "body", numterms=wanted + len(known), normalize=True) if t not in known]
+        extra = [("body", t, w * self.ranking.feedback_weight) for t, w in terms[:wanted]]
+        scores = scores.copy()
+        scoring.add_terms(self.postings, scores, extra, final)
+        return scores
 
     def _describe(self, stored: dict) -> dict:
         return {
@@ -378,26 +382,30 @@ class Engine:
     # -- other reads ---------------------------------------------------------------------------
 
     def facet_totals(self, audience: str = "public") -> dict[str, list[dict]]:
-        allowed = self._audience_docs[audience]
+        allowed = self._audience[audience]
         return {
             key: [
-                {"value": v.value, "label": v.label, "count": len(allowed & self._facet_docs[key][v.value])}
-                for v in self.taxonomy.facet(key).values
+                {"value": v.value, "label": v.label, "count": int(count)}
+                for v, count in zip(self.taxonomy.facet(key).values, np.count_nonzero(self._facet_rows[key] & allowed, axis=1))
             ]
             for key in FACET_KEYS
         }
 
+    def _visible(self, slug: str, audience: str) -> int | None:
+        docnum = self.searcher.document_number(slug=slug)
+        return docnum if docnum is not None and self._audience[audience][docnum] else None
+
     def article(self, slug: str, audience: str = "public") -> dict:
         """One article's metadata and sanitized HTML; NotFound for an unknown slug or one this audience may not see."""
-        docnum = self.searcher.document_number(slug=slug)
-        if docnum is None or docnum not in self._audience_docs[audience]:
+        docnum = self._visible(slug, audience)
+        if docnum is None:
             raise NotFound(f"no article '{slug}'", param="slug")
         stored = self.searcher.stored_fields(docnum)
         details = stored["details"]
         related = []
         for other in details["related"]:
-            other_doc = self.searcher.document_number(slug=other)
-            if other_doc is not None and other_doc in self._audience_docs[audience]:
+            other_doc = self._visible(other, audience)
+            if other_doc is not None:
                 other_stored = self.searcher.stored_fields(other_doc)
                 related.append({"slug": other, "title": other_stored["title"], "url": f"/articles/{other}"})
         price = None
@@ -414,11 +422,11 @@ class Engine:
 
     def similar(self, slug: str, audience: str = "public", limit: int = SIMILAR_LIMIT, exclude: Sequence[str] = ()) -> list[dict]:
         """Articles this audience may see whose key words resemble `slug`'s body (Whoosh's more-like-this)."""
-        docnum = self.searcher.document_number(slug=slug)
-        if docnum is None or docnum not in self._audience_docs[audience]:
+        docnum = self._visible(slug, audience)
+        if docnum is None:
             raise NotFound(f"no article '{slug}'", param="slug")
         excluded = {docnum} | {self.searcher.document_number(slug=other) for other in exclude}
-        allowed = set(self._audience_docs[audience] - excluded)
+        allowed = {int(d) for d in np.flatnonzero(self._audience[audience])} - excluded
         if not allowed:
             return []
         hits = self.searcher.more_like(docnum, "body", top=limit, numterms=SIMILAR_TERMS, filter=allowed)
@@ -453,71 +461,10 @@ class Engine:
         return suggestions[:limit]
 
 
-class UnionOr(Or):
-    """Whoosh's Or, always matched as a tree of unions.
-
-    On indexes under 5,000 documents Whoosh 2.7.4 picks a preloading array matcher for an Or
-    whose parent does not ask for the current match, and that matcher's scores depend on how
-    many hits were asked for. The union tree scores a document the same whatever the page
-    size. (A subclass, because Whoosh rebuilds queries from their class when normalizing.)
-    """
-
-    matcher_type = Or.DEFAULT_MATCHER
-
-
-def union(subqueries, **options) -> Or:
-    return UnionOr(subqueries, **options)
-
-
-class Coordinated(WrappingQuery):
-    """Scales a document's score by the share of the query's words it contains.
-
-    factor = 1 - bonus + bonus * matched / words, so with bonus 0.5 an article with two of
-    "microneedling cost" scores in full and one with only "microneedling" at three quarters.
-    Whoosh's own coordination (Or's `scale`) counts field-term matchers rather than words and
-    recounts them as matchers run out, so the same article scored 23.1 for a page of 10 hits
-    and 18.8 for a page of 50. The factor is at most 1, so Whoosh's quality bounds stay valid.
-    """
-
-    def __init__(self, child, words: int, bonus: float):
-        super().__init__(child)
-        self.words, self.bonus = words, bonus
-
-    def _rewrap(self, child):
-        return self.__class__(child, self.words, self.bonus)
-
-    def matcher(self, searcher, context=None):
-        inner = self.child.matcher(searcher, context)
-        if self.words < 2 or not self.bonus or not inner.is_active():
-            return inner
-        return WordCoordination(inner, self.words, self.bonus)
-
-
-class WordCoordination(WrappingMatcher):
-    def __init__(self, child, words: int, bonus: float):
-        super().__init__(child)
-        self.words, self.bonus = words, bonus
-
-    def _replacement(self, newchild):
-        return self.__class__(newchild, self.words, self.bonus)
-
-    def score(self):
-        matched = {text for _, text in self.child.matching_terms(self.child.id())}
-        return self.child.score() * (1 - self.bonus + self.bonus * min(len(matched), self.words) / self.words)
-
-
-def _intersect(docs: frozenset[int], others) -> frozenset[int]:
+def _intersect(docs: np.ndarray, others) -> np.ndarray:
     for other in others:
         docs = docs & other
     return docs
-
-
-def _sort_facet(sort: str):
-    if sort == "updated":
-        return sorting.MultiFacet([sorting.FieldFacet("updated_days", reverse=True), sorting.FieldFacet("title_sort")])
-    if sort == "title":
-        return sorting.FieldFacet("title_sort")
-    return None
 
 
 class SearchService:

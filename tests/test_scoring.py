@@ -1,0 +1,106 @@
+"""The NumPy scorer gives every document the score Whoosh's own BM25F gives it, on one segment and on several."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from whoosh import index as whoosh_index
+from whoosh.query import Or, Term
+
+from conftest import build
+from kb import scoring
+from kb.articles import load_article
+from kb.index import IndexStore, document
+from kb.ranking import Ranking
+from kb.search import Engine
+from kb.settings import DEFAULTS
+from kb.taxonomy import load_taxonomy
+
+QUERIES = [
+    "microneedling cost",
+    "ice pick scars",
+    "what does it cost",
+    "numbing cream pain",
+    "redness swelling downtime sessions",
+    "laser",
+    "zzzunknownword scars",
+]
+
+
+class UnionOr(Or):
+    """Whoosh's Or matched as a tree of unions, whose scores do not depend on how many hits are asked for."""
+
+    matcher_type = Or.DEFAULT_MATCHER
+
+
+def whoosh_scores(engine: Engine, clauses: list[scoring.Clause]) -> dict[int, float]:
+    query = UnionOr([Term(f, t, boost=w) for clause in clauses for f, t, w in clause.terms])
+    return {hit.docnum: hit.score for hit in engine.searcher.search(query, limit=None)}
+
+
+def assert_same_as_whoosh(engine: Engine, text: str) -> None:
+    clauses = engine.text_query(text)
+    ours = scoring.score(engine.postings, clauses, coordination=0.0)
+    expected = whoosh_scores(engine, clauses)
+    assert expected, f"nothing matches {text!r}: the comparison would prove nothing"
+    assert set(np.flatnonzero(ours.matched).tolist()) == set(expected)
+    for docnum, score in expected.items():
+        assert ours.scores[docnum] == pytest.approx(score, rel=1e-9), (text, docnum)
+
+
+@pytest.mark.parametrize("idf", ["probabilistic", "whoosh"])
+@pytest.mark.parametrize("text", QUERIES)
+def test_scores_equal_whooshs_bm25f(built_index, text, idf):
+    ranking = Ranking.from_settings({**DEFAULTS, "RANK_IDF": idf, "RANK_K1": 1.6, "RANK_B": 0.6})
+    store = IndexStore(built_index)
+    engine = Engine(store, store.current_name(), ranking)
+    try:
+        assert_same_as_whoosh(engine, text)
+    finally:
+        engine.close()
+
+
+def test_scores_equal_whooshs_with_several_segments_and_a_deleted_document(articles_copy, tmp_path):
+    """An update written without merging adds a segment and hides the replaced document in the old one."""
+    build(articles_copy, tmp_path / "index")
+    store = IndexStore(tmp_path / "index")
+    taxonomy = load_taxonomy(articles_copy / "taxonomy.yaml")
+    path = next(p for p in sorted(articles_copy.glob("*.md")) if "microneedling" in p.read_text())
+    path.write_text(path.read_text() + "\nMore on microneedling and its cost.\n")
+    ix = whoosh_index.open_dir(str(store.current_path()))
+    writer = ix.writer()
+    writer.update_document(**document(load_article(path, taxonomy), taxonomy))
+    writer.commit(merge=False)
+    ix.close()
+    engine = Engine(store, store.current_name())
+    try:
+        assert len(list(engine.reader.leaf_readers())) == 2 and engine.reader.has_deletions()
+        for text in QUERIES[:3]:
+            assert_same_as_whoosh(engine, text)
+    finally:
+        engine.close()
+
+
+def test_coordination_scales_by_the_share_of_words_matched(engine):
+    clauses = engine.text_query("microneedling qqqxyz")
+    plain = scoring.score(engine.postings, clauses, coordination=0.0)
+    scaled = scoring.score(engine.postings, clauses, coordination=0.4)
+    matched = np.flatnonzero(plain.matched)
+    assert len(matched) > 0
+    # Nothing has "qqqxyz": every match has one word of two, so 1 - 0.4 + 0.4 / 2.
+    np.testing.assert_allclose(scaled.scores[matched], plain.scores[matched] * 0.8)
+
+
+def test_top_breaks_ties_by_document_number_and_matches_a_full_sort():
+    rng = np.random.default_rng(7)
+    scores = rng.integers(0, 5, size=200).astype(float)  # many ties
+    candidates = np.flatnonzero(scores > 0)
+    full = sorted(candidates.tolist(), key=lambda d: (-scores[d], d))
+    for count in (1, 10, 37, len(candidates), len(candidates) + 5):
+        assert scoring.top(scores, candidates, count).tolist() == full[:count]
+
+
+def test_terms_no_article_has_are_not_cached(engine):
+    before = engine.postings.cached_terms()
+    for word in ("qqqx", "zzzy", "wwwv"):
+        assert engine.postings.term("body", word) is None
+    assert engine.postings.cached_terms() == before
