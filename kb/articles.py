@@ -1,15 +1,19 @@
 """Articles: load and validate one Markdown file or a folder; render Markdown to safe HTML and plain text."""
 from __future__ import annotations
 
+import concurrent.futures
 import datetime as dt
 import difflib
+import functools
 import hashlib
 import logging
+import os
 import re
 import threading
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Iterator
 
 import frontmatter
 import markdown
@@ -25,6 +29,9 @@ KNOWN_KEYS = ("title", "summary", *LISTED_FACETS, "cost", "audience", "updated",
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 #: Links between articles, written either as the site path or as the file name.
 INTERNAL_LINK = re.compile(r"\]\((?:/articles/([^)#?\s]+)|([a-z0-9-]+)\.md)(?:#[^)]*)?\)")
+
+#: Folders of at least this many articles are parsed by several processes, at most this many, in chunks this big.
+PARALLEL_LOAD_MINIMUM, MAX_LOAD_PROCESSES, PARALLEL_LOAD_CHUNK = 500, 4, 64
 
 MARKDOWN_EXTENSIONS = ["toc", "tables", "fenced_code", "sane_lists", "attr_list"]
 HEADING_TAGS = ("h1", "h2", "h3", "h4", "h5", "h6")
@@ -282,20 +289,39 @@ def load_article(path: Path, taxonomy: Taxonomy, display_path: str | None = None
 def load_folder(folder: Path, taxonomy: Taxonomy) -> LoadResult:
     """Load every *.md under `folder`; bad files become Problems while the rest load."""
     folder = Path(folder)
+    paths = [
+        path for path in sorted(folder.rglob("*.md"))
+        if not any(part.startswith(".") for part in path.relative_to(folder).parts)
+    ]
     articles: list[Article] = []
     problems: list[Problem] = []
-    for path in sorted(folder.rglob("*.md")):
-        if any(part.startswith(".") for part in path.relative_to(folder).parts):
-            continue
-        try:
-            articles.append(load_article(path, taxonomy, display_path=str(path)))
-        except ArticleInvalid as exc:
-            problems.extend(exc.problems)
+    for outcome in _load_all(paths, taxonomy):
+        if isinstance(outcome, Article):
+            articles.append(outcome)
+        else:
+            problems.extend(outcome)
     problems.extend(_duplicate_slugs(articles))
     rejected = {p.path for p in problems if p.fatal}
     articles = [a for a in articles if a.path not in rejected]
     problems.extend(_check_links(articles))
     return LoadResult(articles, problems)
+
+
+def _load_all(paths: list[Path], taxonomy: Taxonomy) -> Iterator[Article | list[Problem]]:
+    """Each path's article or problems, in order; large folders are parsed by a process per core."""
+    load = functools.partial(_load_or_problems, taxonomy=taxonomy)
+    workers = min(os.cpu_count() or 1, MAX_LOAD_PROCESSES)
+    if workers < 2 or len(paths) < PARALLEL_LOAD_MINIMUM:
+        return map(load, paths)
+    with concurrent.futures.ProcessPoolExecutor(max_workers=workers) as pool:
+        return iter(list(pool.map(load, paths, chunksize=PARALLEL_LOAD_CHUNK)))
+
+
+def _load_or_problems(path: Path, taxonomy: Taxonomy) -> Article | list[Problem]:
+    try:
+        return load_article(path, taxonomy, display_path=str(path))
+    except ArticleInvalid as exc:
+        return exc.problems
 
 
 def _duplicate_slugs(articles: list[Article]) -> list[Problem]:
