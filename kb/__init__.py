@@ -51,10 +51,12 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from kb import api, auth, cli, handlers, web, widget
     from kb.accounts import StaffAccounts
+    from kb.answers import AnswerCache
     from kb.ranking import Ranking
     from kb.search import SearchService
 
     app.extensions["kb.search"] = SearchService(app.config["INDEX_DIR"], Ranking.from_settings(app.config))
+    app.extensions["kb.answers"] = AnswerCache(int(app.config["ANSWER_CACHE_SIZE"]))
     app.extensions["kb.accounts"] = StaffAccounts(app.instance_path)
     CSRFProtect(app)
     app.register_blueprint(api.bp)

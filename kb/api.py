@@ -9,6 +9,7 @@ import yaml
 from flask import Blueprint, Response, current_app, jsonify, request
 from flask_cors import CORS
 
+from kb.answers import AnswerCache
 from kb.errors import BadParameter, QueryTooLong
 from kb.search import SearchService, parse_request
 from kb.settings import split_origins
@@ -42,7 +43,9 @@ def _cached(version: str, payload_key: object, build) -> Response:
     if request.if_none_match.contains(digest):
         response = Response(status=304)
     else:
-        response = jsonify(build())
+        answers: AnswerCache = current_app.extensions["kb.answers"]
+        body = answers.get(version, AUDIENCE, (request.path, payload_key), lambda: current_app.json.dumps(build()).encode() + b"\n")
+        response = current_app.response_class(body, mimetype="application/json")
     response.set_etag(digest)
     response.cache_control.public = True
     response.cache_control.max_age = int(current_app.config["API_CACHE_SECONDS"])

@@ -1,0 +1,93 @@
+"""The answer cache: bounded, per index version, per audience; the API serves repeats from it and new versions fresh."""
+from __future__ import annotations
+
+from conftest import build, make_app
+from kb.answers import AnswerCache
+
+
+def counting(value):
+    calls = []
+
+    def build_value():
+        calls.append(1)
+        return value
+
+    return build_value, calls
+
+
+def test_a_repeated_request_is_built_once():
+    cache = AnswerCache(8)
+    build_value, calls = counting("answer")
+    assert cache.get("v1", "public", ("search", "cost"), build_value) == "answer"
+    assert cache.get("v1", "public", ("search", "cost"), build_value) == "answer"
+    assert len(calls) == 1 and (cache.hits, cache.misses) == (1, 1)
+
+
+def test_audiences_never_share_an_answer():
+    cache = AnswerCache(8)
+    cache.get("v1", "staff", "cost", lambda: "with staff articles")
+    assert cache.get("v1", "public", "cost", lambda: "public only") == "public only"
+
+
+def test_a_new_index_version_empties_the_cache():
+    cache = AnswerCache(8)
+    cache.get("v1", "public", "cost", lambda: "old")
+    assert cache.get("v2", "public", "cost", lambda: "new") == "new"
+    assert len(cache) == 1
+    # A late request still reading v1 never gets or leaves an answer that v2 would serve.
+    assert cache.get("v1", "public", "cost", lambda: "old again") == "old again"
+    assert cache.get("v2", "public", "cost", lambda: "rebuilt") == "rebuilt"
+
+
+def test_the_least_recently_used_answer_goes_first_when_full():
+    cache = AnswerCache(2)
+    cache.get("v1", "public", "a", lambda: "A")
+    cache.get("v1", "public", "b", lambda: "B")
+    cache.get("v1", "public", "a", lambda: "A again")  # a is now the most recent
+    cache.get("v1", "public", "c", lambda: "C")
+    assert len(cache) == 2
+    assert cache.get("v1", "public", "a", lambda: "rebuilt") == "A"
+    assert cache.get("v1", "public", "b", lambda: "rebuilt") == "rebuilt"
+
+
+def test_size_zero_turns_the_cache_off():
+    cache = AnswerCache(0)
+    build_value, calls = counting("x")
+    cache.get("v1", "public", "k", build_value)
+    cache.get("v1", "public", "k", build_value)
+    assert len(calls) == 2 and len(cache) == 0
+
+
+def test_the_api_answers_repeats_from_the_cache_and_a_rebuilt_index_freshly(articles_copy, tmp_path):
+    index = tmp_path / "index"
+    build(articles_copy, index)
+    app = make_app(articles_copy, index, tmp_path / "instance")
+    try:
+        client = app.test_client()
+        answers = app.extensions["kb.answers"]
+        first = client.get("/api/v1/search?q=zanzibar")
+        again = client.get("/api/v1/search?q=%20Zanzibar%20")  # the same search, normalized
+        assert first.get_json() == again.get_json() and answers.hits == 1
+        assert first.headers["Content-Type"] == "application/json"
+        (articles_copy / "zanzibar-clinic-hours.md").write_text(
+            "---\ntitle: Zanzibar opening hours\nsummary: When the Zanzibar rooms are open.\n---\nZanzibar rooms.\n"
+        )
+        build(articles_copy, index)
+        fresh = client.get("/api/v1/search?q=zanzibar").get_json()
+        assert fresh["total"] == first.get_json()["total"] + 1
+        assert "zanzibar-clinic-hours" in [hit["slug"] for hit in fresh["hits"]]
+    finally:
+        app.extensions["kb.search"].close()
+
+
+def test_the_cache_size_is_a_setting(built_index, tmp_path):
+    from conftest import FIXTURES
+
+    app = make_app(FIXTURES, built_index, tmp_path / "instance", ANSWER_CACHE_SIZE="0")
+    try:
+        client = app.test_client()
+        client.get("/api/v1/search?q=cost")
+        client.get("/api/v1/search?q=cost")
+        assert app.extensions["kb.answers"].hits == 0
+    finally:
+        app.extensions["kb.search"].close()
