@@ -54,3 +54,45 @@ def test_benchmarks_say_clearly_when_the_data_is_absent(tmp_path, script):
     result = run(script, "--data", str(tmp_path / "nowhere"), "--no-record")
     assert result.returncode == 0
     assert f"no BEIR collection at {tmp_path / 'nowhere'}" in result.stdout
+
+
+def test_speed_benchmark_runs_on_a_tiny_collection_and_a_small_clinic_corpus(tiny_collection):
+    result = run("speed.py", "--data", str(tiny_collection), "--clinic-size", "60", "--no-http", "--no-record")
+    assert result.returncode == 0, result.stderr
+    for row in ("| NFCorpus: kb search |", "| NFCorpus: FTS5 reference |", "| clinic 60: kb search |", "| clinic suggest: kb |",
+                "| clinic: one-article incremental update, whole `kb index` command s |"):
+        assert row in result.stdout, row
+
+
+def test_speed_benchmark_without_nfcorpus_still_measures_the_clinic_corpus(tmp_path):
+    result = run("speed.py", "--data", str(tmp_path / "nowhere"), "--clinic-size", "30", "--no-http", "--no-record")
+    assert result.returncode == 0, result.stderr
+    assert "NFCorpus rows left out" in result.stdout and "| clinic 30: kb search |" in result.stdout
+
+
+def test_the_fts5_reference_does_the_same_work_for_the_public(tmp_path):
+    from benchmarks import fts5
+    from conftest import FIXTURES
+    from kb.articles import load_folder
+    from kb.taxonomy import load_taxonomy
+
+    loaded = load_folder(FIXTURES, load_taxonomy(FIXTURES / "taxonomy.yaml"))
+    staff = {a.slug for a in loaded.articles if a.audience == "staff"}
+    assert staff, "the fixtures need a staff article for this test to mean anything"
+    fts5.build(loaded.articles, tmp_path / "ref.sqlite")
+    reference = fts5.Fts5Search(tmp_path / "ref.sqlite")
+    try:
+        everything = reference.search("microneedling scars cost sessions", per_page=50)
+        assert everything["total"] == len(everything["hits"]) > 0
+        assert not staff & {hit["slug"] for hit in everything["hits"]}
+        assert any("<mark>" in hit["snippet"] for hit in everything["hits"])
+        procedure = {row["value"]: row["count"] for row in everything["facets"]["procedure"]}
+        value = max(procedure, key=procedure.get)
+        filtered = reference.search("microneedling scars cost sessions", {"procedure": [value]}, per_page=50)
+        assert filtered["total"] == procedure[value] == len(filtered["hits"])
+        # Disjunctive: the filtered facet's own counts ignore its own selection.
+        assert {row["value"]: row["count"] for row in filtered["facets"]["procedure"]} == procedure
+        assert reference.search("   ")["total"] == 0
+        assert reference.suggest("micro")[0]["text"].startswith("micro")
+    finally:
+        reference.close()
