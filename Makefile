@@ -28,7 +28,7 @@ check: $(INSTALLED)
 	$(BIN)/kb check
 
 bench: $(INSTALLED)
-	$(BIN)/python benchmarks/search_speed.py
+	$(BIN)/python benchmarks/speed.py
 
 clean:
 	rm -rf $(VENV) index instance .coverage
