@@ -44,7 +44,7 @@ def _cached(version: str, payload_key: object, build) -> Response:
         response = Response(status=304)
     else:
         answers: AnswerCache = current_app.extensions["kb.answers"]
-        body = answers.get(version, AUDIENCE, (request.path, payload_key), lambda: current_app.json.dumps(build()).encode() + b"\n")
+        body = answers.get(version, AUDIENCE, (request.path, payload_key), lambda: current_app.json.dumps(build(), separators=(",", ":")).encode() + b"\n")
         response = current_app.response_class(body, mimetype="application/json")
     response.set_etag(digest)
     response.cache_control.public = True
