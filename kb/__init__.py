@@ -49,7 +49,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from flask_wtf.csrf import CSRFProtect
 
-    from kb import api, auth, cli, handlers, web, widget
+    from kb import api, auth, cli, handlers, security, web, widget
     from kb.accounts import StaffAccounts
     from kb.answers import AnswerCache
     from kb.ranking import Ranking
@@ -64,14 +64,14 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(web.bp)
     app.register_blueprint(widget.bp)
     handlers.register_error_handlers(app)
+    security.protect(app, api=api.bp, sign_in=auth.bp)
     api.enable_cors(app)
     cli.register(app)
     return app
 
 
 def _session_settings(app: Flask) -> None:
-    """The staff session cookie: script can't read it, other sites' forms and fetches don't send it."""
-    app.config["SESSION_COOKIE_HTTPONLY"] = True
+    """How long a staff sign-in lasts; the cookie's flags are set with the other security headers (kb.security)."""
     app.config["PERMANENT_SESSION_LIFETIME"] = dt.timedelta(hours=float(app.config["SESSION_HOURS"]))
 
 

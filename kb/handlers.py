@@ -49,7 +49,10 @@ def _csrf_error(error: CSRFError):
 
 def _http_error(error: HTTPException):
     code = HTTP_CODES.get(error.code or 500, "http_error")
-    response = current_app.make_response(_respond(KbError(error.description or error.name, status=error.code, code=code)))
+    message = error.description or error.name
+    if error.code == 429:  # Flask-Limiter's description is the limit alone, e.g. "20 per 1 second"
+        message = f"Too many requests: the limit is {message}. Retry-After says when to try again."
+    response = current_app.make_response(_respond(KbError(message, status=error.code, code=code)))
     if error.code == 405 and getattr(error, "valid_methods", None):
         response.headers["Allow"] = ", ".join(error.valid_methods)
     return response

@@ -56,6 +56,20 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("RANK_FEEDBACK_DOCS", 0, "Pseudo-relevance feedback: top documents to draw extra words from; 0 turns it off."),
     Setting("RANK_FEEDBACK_TERMS", 10, "Pseudo-relevance feedback: how many extra words."),
     Setting("RANK_FEEDBACK_WEIGHT", 0.3, "Pseudo-relevance feedback: weight of the extra words against the query's own."),
+    Setting(
+        "API_RATE_LIMIT",
+        "20 per second;600 per minute",
+        "Requests one client address may make to the public API (limits syntax); more answer 429 with Retry-After.",
+    ),
+    Setting("SIGN_IN_LIMIT_PER_ADDRESS", "20 per hour", "Refused staff sign-ins one client address may make."),
+    Setting("SIGN_IN_LIMIT_PER_ACCOUNT", "5 per 15 minutes", "Refused sign-ins to one staff name, from any address."),
+    Setting(
+        "RATELIMIT_STORAGE_URI",
+        "memory://",
+        "Where request counts are kept: memory:// (per worker) or a shared store such as redis://host:6379 for several nodes.",
+    ),
+    Setting("RATELIMIT_ENABLED", True, "Turn request rate limits off (load tests only)."),
+    Setting("PROXY_COUNT", 0, "Proxies (load balancer, CDN) in front of the service whose X-Forwarded-For is trusted."),
     Setting("SESSION_HOURS", 12, "How long a staff sign-in lasts, in hours (a clinic day)."),
     Setting(
         "SESSION_COOKIE_SECURE",

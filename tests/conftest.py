@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from helpers import PASSWORD, sign_in
 from kb import create_app
 from kb.articles import load_folder
 from kb.index import IndexStore, update_index
@@ -52,6 +53,14 @@ def app(built_index, tmp_path):
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+@pytest.fixture
+def staff_client(app, client):
+    """The test client, signed in as the staff member "nurse"."""
+    app.extensions["kb.accounts"].add("nurse", PASSWORD)
+    assert sign_in(client).status_code == 302
+    return client
 
 
 @pytest.fixture
@@ -129,3 +138,21 @@ def live_site(tmp_path_factory, clinic_sites):
     kb(["user", "add", "nurse"], env, stdin=f"{PASSWORD}\n")
     with running_server(env) as server:
         yield server
+
+
+# -- figures the reliability tests report (docs/reliability.md quotes them) ------------------------
+
+_FIGURES: dict[str, int | float | str] = {}
+
+
+@pytest.fixture(scope="session")
+def figures() -> dict[str, int | float | str]:
+    """A test records what it tried and what happened; the run prints them all at its end."""
+    return _FIGURES
+
+
+def pytest_terminal_summary(terminalreporter):
+    if _FIGURES:
+        terminalreporter.section("reliability figures")
+        for name, value in sorted(_FIGURES.items()):
+            terminalreporter.write_line(f"{name}: {value}")

@@ -14,13 +14,6 @@ from kb.web import SORT_LABELS, SearchLinks, page_numbers
 STAFF_SLUG = "staff-screening"
 
 
-@pytest.fixture
-def staff_client(app, client):
-    app.extensions["kb.accounts"].add("nurse", PASSWORD)
-    assert sign_in(client).status_code == 302
-    return client
-
-
 def hrefs(page: str) -> list[str]:
     return [html.unescape(h) for h in re.findall(r'href="([^"]+)"', page)]
 

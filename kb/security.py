@@ -1,0 +1,72 @@
+"""Response headers and request limits that protect staff and patients.
+
+Headers come from flask-talisman: a Content-Security-Policy that allows no inline script and no
+framing, X-Content-Type-Options, Referrer-Policy, and the session cookie's flags. Request rates
+are limited by Flask-Limiter per client address (public API) and per address and account (staff
+sign-in); its store is in memory unless RATELIMIT_STORAGE_URI names a shared one such as Redis.
+"""
+from __future__ import annotations
+
+from flask import Blueprint, Flask, request
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_talisman import Talisman
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+#: Everything our own pages load comes from this host; the widget runs on other sites under their policy.
+CONTENT_SECURITY_POLICY = {
+    "default-src": "'self'",
+    "script-src": "'self'",
+    "style-src": "'self'",
+    "img-src": "'self' data:",
+    "connect-src": "'self'",
+    "object-src": "'none'",
+    "base-uri": "'self'",
+    "form-action": "'self'",
+    "frame-ancestors": "'none'",
+}
+
+
+
+def protect(app: Flask, *, api: Blueprint, sign_in: Blueprint) -> None:
+    """Trust the configured proxies' client address, add the security headers, limit request rates."""
+    proxies = int(app.config["PROXY_COUNT"])
+    if proxies:
+        # Behind a load balancer the client address is in X-Forwarded-For; trust only our own hops.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
+    Talisman(
+        app,
+        force_https=False,  # TLS ends at the proxy; HSTS is still sent on requests that arrived over HTTPS
+        frame_options="DENY",
+        content_security_policy=CONTENT_SECURITY_POLICY,
+        referrer_policy="strict-origin-when-cross-origin",
+        session_cookie_secure=bool(app.config["SESSION_COOKIE_SECURE"]),
+        session_cookie_http_only=True,
+        session_cookie_samesite=app.config["SESSION_COOKIE_SAMESITE"],
+        # The browser features our pages never use; denying them limits what injected content could do.
+        permissions_policy={"camera": "()", "microphone": "()", "geolocation": "()"},
+    )
+    _limit_rates(app, api, sign_in)
+
+
+def _limit_rates(app: Flask, api: Blueprint, sign_in: Blueprint) -> None:
+    """One limiter per app (its own store); refused requests are 429s carrying Retry-After."""
+    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    limiter = Limiter(get_remote_address, app=app)
+    # One count per client over the whole API, whichever endpoints a widget calls.
+    limiter.shared_limit(app.config["API_RATE_LIMIT"], scope="public-api")(api)
+    limiter.limit(app.config["SIGN_IN_LIMIT_PER_ADDRESS"], methods=["POST"], deduct_when=failed_sign_in)(sign_in)
+    limiter.limit(
+        app.config["SIGN_IN_LIMIT_PER_ACCOUNT"], key_func=signing_in_account, methods=["POST"], deduct_when=failed_sign_in
+    )(sign_in)
+    app.extensions["kb.limiter"] = limiter
+
+
+def signing_in_account() -> str:
+    """The rate-limit key of a sign-in attempt: the account name as typed, folded (known or not alike)."""
+    return "account:" + request.form.get("name", "").strip().casefold()[:64]
+
+
+def failed_sign_in(response) -> bool:
+    """Only refused attempts count against the limits: staff who sign in at once are never slowed."""
+    return response.status_code == 401

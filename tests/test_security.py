@@ -1,0 +1,173 @@
+"""Headers, cookies, CSRF, sign-in limits without user enumeration, and the public API's rate limit."""
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+import werkzeug.security
+
+import kb.accounts
+from conftest import FIXTURES, make_app
+from helpers import PASSWORD, csrf_token, sign_in
+
+STAFF_PAGES = ["/", "/?q=acne", "/articles/what-is-microneedling", "/login", "/widget", "/no-such-page"]
+
+
+def directives(policy: str) -> dict[str, str]:
+    return {part.split()[0]: " ".join(part.split()[1:]) for part in policy.split(";") if part.strip()}
+
+
+@pytest.mark.parametrize("path", STAFF_PAGES)
+def test_pages_forbid_inline_script_framing_and_sniffing(client, path):
+    answer = client.get(path)
+    policy = directives(answer.headers["Content-Security-Policy"])
+    assert policy["script-src"] == "'self'"  # no 'unsafe-inline', no 'unsafe-eval', no other host
+    assert policy["object-src"] == "'none'"
+    assert policy["frame-ancestors"] == "'none'"
+    assert answer.headers["X-Frame-Options"] == "DENY"
+    assert answer.headers["X-Content-Type-Options"] == "nosniff"
+    assert answer.headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
+
+
+def test_signed_in_pages_carry_the_same_policy(staff_client):
+    answer = staff_client.get("/articles/staff-screening")
+    assert answer.status_code == 200
+    assert directives(answer.headers["Content-Security-Policy"])["script-src"] == "'self'"
+
+
+@pytest.mark.parametrize("path", STAFF_PAGES)
+def test_pages_have_no_inline_script_or_event_handlers(client, path):
+    """The policy would block them; this finds them before a browser does."""
+    page = client.get(path).get_data(as_text=True)
+    assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", page)
+    assert not re.search(r"\son[a-z]+\s*=", page)
+    assert "javascript:" not in page
+
+
+def test_the_session_cookie_is_httponly_samesite_and_secure_when_asked(built_index, tmp_path):
+    app = make_app(FIXTURES, built_index, tmp_path / "instance", SESSION_COOKIE_SECURE=True)
+    try:
+        app.extensions["kb.accounts"].add("nurse", PASSWORD)
+        client = app.test_client()
+        cookie = sign_in(client).headers["Set-Cookie"]
+        assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" in cookie
+    finally:
+        app.extensions["kb.search"].close()
+
+
+def test_the_session_cookie_is_not_secure_by_default(app, client):
+    app.extensions["kb.accounts"].add("nurse", PASSWORD)
+    assert "Secure" not in sign_in(client).headers["Set-Cookie"]
+
+
+def test_every_form_that_posts_carries_a_csrf_token(staff_client):
+    pages = {path: staff_client.get(path).get_data(as_text=True) for path in ["/", "/logout", "/widget", "/articles/staff-screening"]}
+    pages["/login"] = staff_client.application.test_client().get("/login").get_data(as_text=True)
+    posting = 0
+    for path, page in pages.items():
+        for form in re.findall(r"<form\b.*?</form>", page, flags=re.S):
+            if re.search(r'method="post"', form, flags=re.I):
+                posting += 1
+                assert 'name="csrf_token"' in form, f"a form on {path} posts without a CSRF token"
+    assert posting >= 3  # sign in, sign out, and the header's sign-out button
+
+
+# -- sign-in limits ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def limited_app(built_index, tmp_path):
+    app = make_app(
+        FIXTURES, built_index, tmp_path / "instance",
+        SIGN_IN_LIMIT_PER_ACCOUNT="3 per hour", SIGN_IN_LIMIT_PER_ADDRESS="5 per hour", API_RATE_LIMIT="4 per minute",
+    )
+    app.extensions["kb.accounts"].add("nurse", PASSWORD)
+    yield app
+    app.extensions["kb.search"].close()
+
+
+def client_at(app, address: str):
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = address
+    return client
+
+
+def test_refused_sign_ins_to_one_account_are_limited_from_any_address(limited_app):
+    for attempt in range(3):
+        assert sign_in(client_at(limited_app, f"10.0.0.{attempt}"), password="guess number one").status_code == 401
+    answer = sign_in(client_at(limited_app, "10.0.0.9"))  # even the right password waits now
+    assert answer.status_code == 429
+    assert int(answer.headers["Retry-After"]) > 0
+    assert "Too many" in answer.get_data(as_text=True) or "too many" in answer.get_data(as_text=True)
+    # Another account is not locked by attacks on this one.
+    limited_app.extensions["kb.accounts"].add("doctor", PASSWORD)
+    assert sign_in(client_at(limited_app, "10.0.0.9"), name="doctor").status_code == 302
+
+
+def test_refused_sign_ins_from_one_address_are_limited_across_names(limited_app):
+    client = client_at(limited_app, "10.0.1.1")
+    for name in ("a1", "b2", "c3", "d4", "e5"):
+        assert sign_in(client, name=name, password="guess number one").status_code == 401
+    assert sign_in(client, name="nurse").status_code == 429
+    assert sign_in(client_at(limited_app, "10.0.1.2"), name="nurse").status_code == 302
+
+
+def test_successful_sign_ins_are_never_counted(limited_app):
+    client = client_at(limited_app, "10.0.2.1")
+    for _ in range(8):
+        assert sign_in(client).status_code == 302
+        client.post("/logout", data={"csrf_token": csrf_token(client, "/logout")})
+
+
+def test_unknown_names_and_wrong_passwords_get_the_same_answer_and_the_same_work(app, monkeypatch, figures):
+    app.extensions["kb.accounts"].add("nurse", PASSWORD)
+    checks: list[str] = []
+    real_check = werkzeug.security.check_password_hash
+    monkeypatch.setattr(kb.accounts, "check_password_hash", lambda hashed, password: checks.append(hashed) or real_check(hashed, password))
+    answers, seconds = {}, {}
+    for name, password in (("nurse", "wrong password"), ("nobody", "wrong password")):
+        client = app.test_client()
+        started = time.perf_counter()
+        answer = sign_in(client, name, password)
+        seconds[name] = time.perf_counter() - started
+        page = re.sub(r'name="csrf_token" value="[^"]+"', "", answer.get_data(as_text=True))
+        answers[name] = (answer.status_code, page.replace(f'value="{name}"', 'value=""'), sorted(answer.headers.keys()))
+    assert answers["nurse"] == answers["nobody"]
+    assert len(checks) == 2  # one scrypt check each: a known name with a wrong password, and the dummy hash
+    figures["sign-in: seconds, wrong password / unknown name (one run)"] = f"{seconds['nurse']:.3f} / {seconds['nobody']:.3f}"
+
+
+# -- public API limit ----------------------------------------------------------------------------
+
+
+def test_the_public_api_answers_429_json_with_retry_after_per_client(limited_app):
+    client = client_at(limited_app, "10.0.3.1")
+    for _ in range(4):
+        assert client.get("/api/v1/search?q=acne").status_code == 200
+    answer = client.get("/api/v1/suggest?q=ac")
+    assert answer.status_code == 429
+    assert answer.json["error"]["code"] == "rate_limited"
+    assert "4 per 1 minute" in answer.json["error"]["message"]
+    assert 0 < int(answer.headers["Retry-After"]) <= 60
+    assert client_at(limited_app, "10.0.3.2").get("/api/v1/search?q=acne").status_code == 200  # other clients go on
+
+
+def test_the_client_address_comes_from_the_trusted_proxy_only(built_index, tmp_path):
+    app = make_app(FIXTURES, built_index, tmp_path / "instance", API_RATE_LIMIT="2 per minute", PROXY_COUNT=1)
+    try:
+        client = app.test_client()
+
+        def from_patient(address):
+            return client.get("/api/v1/search?q=acne", headers={"X-Forwarded-For": address}).status_code
+
+        assert [from_patient("203.0.113.1") for _ in range(3)] == [200, 200, 429]
+        assert from_patient("203.0.113.2") == 200  # behind one load balancer, patients are told apart
+    finally:
+        app.extensions["kb.search"].close()
+
+
+def test_without_a_proxy_setting_forwarded_addresses_are_ignored(limited_app):
+    client = client_at(limited_app, "10.0.4.1")
+    codes = [client.get("/api/v1/search?q=acne", headers={"X-Forwarded-For": f"198.51.100.{n}"}).status_code for n in range(5)]
+    assert codes == [200, 200, 200, 200, 429]  # a client can't spoof its way round the limit
