@@ -23,6 +23,8 @@ def page(context, live_site) -> Page:
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
+    # The staff pages' Content-Security-Policy is live here: anything it refuses is a bug of ours.
+    page.on("console", lambda message: errors.append(message.text) if "Content Security Policy" in message.text else None)
     # Pages may be 404 on purpose; a stylesheet, script or fetch that fails is a bug.
     page.on("response", lambda r: errors.append(f"{r.status} {r.url}") if r.status >= 400 and r.request.resource_type != "document" else None)
     yield page

@@ -1,0 +1,196 @@
+"""Hostile articles and queries in real Chromium: no script of theirs ever runs.
+
+Each article carries one of the well-known filter-evasion vectors (OWASP's XSS filter evasion
+cheat sheet and the mutation-XSS classics) in its body, and HTML in its title and summary. The
+pages are opened with the Content-Security-Policy *bypassed*, so what is proved is the sanitizer
+and the escaping themselves; the policy is a second wall (tests/test_security.py).
+"""
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from conftest import FIXTURES
+from helpers import kb, kb_env, running_server
+
+WORD = "xylophone"  # in every hostile article and nowhere else
+
+VECTORS = [
+    "<script>alert(1)</script>",
+    "<IMG SRC=\"javascript:alert('XSS');\">",
+    "<IMG SRC=JaVaScRiPt:alert('XSS')>",
+    "<img src=x onerror=alert(1)>",
+    "<IMG SRC=# onmouseover=\"alert('xxs')\">",
+    "<svg/onload=alert(1)>",
+    "<svg><script>alert(1)</script></svg>",
+    '<svg><a xlink:href="javascript:alert(1)"><text x="20" y="20">tap</text></a></svg>',
+    '<a href="javascript:alert(1)">tap</a>',
+    "[tap](javascript:alert(1))",
+    '<a href="jav&#x09;ascript:alert(1)">tap</a>',
+    '<a href="  javascript:alert(1)">tap</a>',
+    '<a href="data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==">tap</a>',
+    '<iframe src="javascript:alert(1)"></iframe>',
+    "<body onload=alert(1)>",
+    "<details open ontoggle=alert(1)>x</details>",
+    "<input autofocus onfocus=alert(1)>",
+    '<object data="javascript:alert(1)"></object>',
+    '<embed src="data:text/html,<script>alert(1)</script>">',
+    '<meta http-equiv="refresh" content="0;url=javascript:alert(1)">',
+    '<div style="background-image: url(javascript:alert(1))">x</div>',
+    "<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>",
+    '<noscript><p title="</noscript><img src=x onerror=alert(1)>">',
+    "<form><button formaction=javascript:alert(1)>go</button></form>",
+    '<base href="javascript:alert(1)//">',
+    '<link rel=stylesheet href="javascript:alert(1)">',
+    "<video><source onerror=alert(1)></video>",
+    "\"><script>alert(1)</script>",
+    "<scr<script>ipt>alert(1)</scr</script>ipt>",
+    "<IMG \"\"\"><SCRIPT>alert(\"XSS\")</SCRIPT>\">",
+    "<img src=x onerror=\"&#0000106&#0000097&#0000118&#0000097&#0000115&#0000099&#0000114&#0000105&#0000112&#0000116"
+    "&#0000058&#0000097&#0000108&#0000101&#0000114&#0000116&#0000040&#0000049&#0000041\">",
+    "<style>@import 'javascript:alert(1)';</style>",
+    "<template><script>alert(1)</script></template>",
+    '<a href="#" onclick="alert(1)">tap</a>',
+]
+TITLE_VECTORS = ["<img src=x onerror=alert(1)>", "<script>alert(1)</script>", '"><svg onload=alert(1)>']
+QUERY_VECTORS = [f"{WORD} <img src=x onerror=alert(1)>", f'"><script>alert(1)</script> {WORD}', "<svg/onload=alert(1)>"]
+
+#: Anything in the page that could run script: inline or foreign scripts, handlers, script URLs, plug-ins.
+DANGER_PROBE = """(trusted) => {
+  const found = [];
+  const roots = [document];
+  for (const host of document.querySelectorAll('*')) if (host.shadowRoot) roots.push(host.shadowRoot);
+  for (const root of roots) for (const el of root.querySelectorAll('*')) {
+    const tag = el.tagName.toLowerCase();
+    if (tag === 'script' && !(el.src && [location.origin, ...trusted].some(origin => el.src.startsWith(origin + '/')))) found.push('script:' + el.outerHTML.slice(0, 80));
+    if (['iframe', 'object', 'embed', 'base', 'meta', 'link', 'style', 'form', 'input', 'svg', 'math'].includes(tag)
+        && !el.closest('head') && !el.closest('[data-kb-own]') && root === document && el.closest('article')) found.push(tag);
+    for (const attr of el.attributes) {
+      const value = attr.value.replace(/[\\s\\u0000-\\u001f]/g, '').toLowerCase();
+      if (attr.name.startsWith('on')) found.push(tag + ' ' + attr.name);
+      if (['href', 'src', 'action', 'formaction', 'data', 'xlink:href'].includes(attr.name)
+          && (value.startsWith('javascript:') || value.startsWith('data:text/html'))) found.push(tag + ' ' + attr.name + '=' + value);
+    }
+  }
+  return found;
+}"""
+
+
+def hostile_article(number: int, vector: str) -> str:
+    title = f"{TITLE_VECTORS[number % len(TITLE_VECTORS)]} {WORD} {number}"
+    return f"""---
+title: {json.dumps(title)}
+summary: {json.dumps(f"{WORD} summary {TITLE_VECTORS[(number + 1) % len(TITLE_VECTORS)]}")}
+procedure: [microneedling]
+updated: 2026-11-01
+sources: [001_7c306c35706ba94e.txt]
+---
+## Vector {number}
+
+A {WORD} paragraph before the vector {vector} and after it.
+
+{vector}
+
+Another {WORD} paragraph.
+"""
+
+
+@pytest.fixture(scope="module")
+def hostile_site(tmp_path_factory, clinic_sites):
+    base = tmp_path_factory.mktemp("hostile")
+    articles = base / "articles"
+    shutil.copytree(FIXTURES, articles)
+    for number, vector in enumerate(VECTORS):
+        (articles / f"hostile-{number}.md").write_text(hostile_article(number, vector), encoding="utf-8")
+    env = kb_env(articles, base / "index", base / "instance", CORS_ORIGINS=clinic_sites["allowed"].url)
+    kb(["index"], env)
+    with running_server(env) as server:
+        yield server
+
+
+@pytest.fixture
+def watched(browser):
+    """A page whose CSP is bypassed; any dialog, console marker or page error is recorded."""
+    context = browser.new_context(bypass_csp=True)
+    page = context.new_page()
+    fired: list[str] = []
+    page.on("dialog", lambda dialog: (fired.append("dialog: " + dialog.message), dialog.dismiss()))
+    page.on("console", lambda message: fired.append("console: " + message.text) if "XSS" in message.text.upper() else None)
+    page.on("pageerror", lambda error: fired.append("error: " + str(error)))
+    page.fired = fired
+    yield page
+    context.close()
+
+
+def assert_nothing_ran(page: Page, where: str, trusted: tuple[str, ...] = ()) -> None:
+    assert page.evaluate(DANGER_PROBE, list(trusted)) == [], f"something able to run script is in {where}"
+    assert page.fired == [], f"script ran on {where}"
+
+
+def test_the_watch_sees_script_that_runs_and_markup_that_could(watched):
+    """The harness is not blind: unsanitized vectors are caught both ways."""
+    watched.set_content("<article><img src=x onerror=alert(1)><a href='javascript:alert(2)'>tap</a></article>")
+    expect(watched.locator("img")).to_have_count(1)
+    watched.wait_for_event("dialog") if not watched.fired else None
+    assert watched.fired == ["dialog: 1"]
+    assert watched.evaluate(DANGER_PROBE, []) == ["img onerror", "a href=javascript:alert(2)"]
+
+
+def test_no_vector_runs_on_article_pages(watched, hostile_site, figures):
+    for number in range(len(VECTORS)):
+        answer = watched.goto(f"{hostile_site.url}/articles/hostile-{number}")
+        assert answer.status == 200
+        expect(watched.locator("h1")).to_contain_text(f"{WORD} {number}")
+        assert_nothing_ran(watched, f"hostile-{number}")
+    figures["xss: vectors tried in article bodies"] = len(VECTORS)
+    figures["xss: article pages opened (CSP bypassed)"] = len(VECTORS)
+
+
+def test_no_vector_runs_on_search_pages(watched, hostile_site, figures):
+    pages = 0
+    for page_number in (1, 2, 3, 4):
+        watched.goto(f"{hostile_site.url}/?q={WORD}&page={page_number}")
+        assert_nothing_ran(watched, f"search page {page_number}")
+        pages += 1
+    expect(watched.locator("#result-summary")).to_contain_text(f"{len(VECTORS)} article")
+    for query in QUERY_VECTORS:
+        watched.goto(f"{hostile_site.url}/")
+        watched.locator("#q").fill(query)
+        watched.locator("#q").press("Enter")
+        expect(watched.locator("#q")).to_have_value(query)
+        assert_nothing_ran(watched, f"the search page for {query!r}")
+        pages += 1
+    figures["xss: search pages opened (CSP bypassed)"] = pages
+    figures["xss: hostile queries tried"] = len(QUERY_VECTORS)
+
+
+def test_no_vector_runs_in_the_widget_on_a_clinic_page(watched, hostile_site, clinic_sites):
+    url = clinic_sites["allowed"].page("xss-host.html", f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>A clinic</title></head><body>
+<div id="kb-search"></div>
+<script src="{hostile_site.url}/widget.js" data-target="#kb-search" data-results="10" defer></script>
+</body></html>""")
+    watched.goto(url)
+    box = watched.locator("#kb-search input")
+    for query in [WORD, *QUERY_VECTORS]:
+        box.fill(query)
+        if query == WORD:
+            expect(watched.locator("#kb-search [role=option]")).to_have_count(10)
+            expect(watched.locator("#kb-search [role=option] mark").first).to_have_text(WORD)
+        assert_nothing_ran(watched, f"the widget for {query!r}", trusted=(hostile_site.url,))
+
+
+def test_api_snippets_carry_only_mark_tags(hostile_site):
+    from urllib.request import urlopen
+
+    with urlopen(f"{hostile_site.url}/api/v1/search?q={WORD}&per_page=50") as response:
+        hits = json.load(response)["hits"]
+    assert len(hits) == len(VECTORS)
+    for hit in hits:
+        text = hit["snippet"].replace("<mark>", "").replace("</mark>", "")
+        assert "<" not in text and ">" not in text or "&lt;" in hit["snippet"], hit["snippet"]
+        assert "<" not in text, hit["snippet"]
