@@ -13,6 +13,7 @@ from kb.answers import AnswerCache
 from kb.errors import BadParameter, QueryTooLong
 from kb.search import SearchService, parse_request
 from kb.settings import split_origins
+from kb.taxonomy import Taxonomy
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 AUDIENCE = "public"
@@ -106,9 +107,27 @@ def facets():
 @bp.get("/openapi.json")
 def openapi():
     _only()
-    return jsonify(openapi_document())
+    return jsonify(
+        openapi_document(
+            service().engine().taxonomy,
+            max_query_length=int(current_app.config["MAX_QUERY_LENGTH"]),
+            max_page=int(current_app.config["MAX_PAGE"]),
+        )
+    )
 
 
-def openapi_document() -> dict:
+def openapi_document(taxonomy: Taxonomy | None = None, *, max_query_length: int | None = None, max_page: int | None = None) -> dict:
+    """The API's OpenAPI document; served, it states this service's facet values and limits exactly."""
     text = resources.files("kb").joinpath("openapi.yaml").read_text(encoding="utf-8")
-    return json.loads(json.dumps(yaml.safe_load(text)))
+    document = json.loads(json.dumps(yaml.safe_load(text)))
+    for path in ("/api/v1/search", "/api/v1/suggest"):
+        for parameter in document["paths"][path]["get"]["parameters"]:
+            schema = parameter["schema"]
+            if taxonomy is not None and parameter["name"] in taxonomy.facets:
+                # An empty value means "any", as an HTML form's blank choice sends it.
+                schema["items"]["enum"] = ["", *taxonomy.facet(parameter["name"]).slugs]
+            if parameter["name"] == "q" and max_query_length:
+                schema["maxLength"] = max_query_length
+            if parameter["name"] == "page" and max_page:
+                schema["anyOf"][0]["maximum"] = max_page
+    return document
