@@ -17,6 +17,7 @@ from kb.taxonomy import Taxonomy
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 AUDIENCE = "public"
+VERSION_HEADER = "KB-Index-Version"
 
 
 def service() -> SearchService:
@@ -48,6 +49,8 @@ def _cached(version: str, payload_key: object, build) -> Response:
         body = answers.get(version, AUDIENCE, (request.path, payload_key), lambda: current_app.json.dumps(build(), separators=(",", ":")).encode() + b"\n")
         response = current_app.response_class(body, mimetype="application/json")
     response.set_etag(digest)
+    # Which index version answered: on several nodes, shows they serve the same articles commit.
+    response.headers[VERSION_HEADER] = version
     response.cache_control.public = True
     response.cache_control.max_age = int(current_app.config["API_CACHE_SECONDS"])
     return response
