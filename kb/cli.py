@@ -71,6 +71,8 @@ def index_command(full: bool, wait: float) -> None:
         report = build_index(full=full, wait=wait, show_progress=sys.stderr.isatty())
     except KbError as exc:
         _fail(exc)
+    except OSError as exc:  # a full disk, a size limit, a read-only folder: the old version still serves
+        _fail(KbError(f"could not write the index ({exc.strerror or exc}); the previous version is still served"))
     click.echo(f"Indexed: {report.summary()}")
     if report.problems:
         raise SystemExit(1)

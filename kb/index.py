@@ -257,15 +257,14 @@ def _update_locked(store, loaded, taxonomy, full, progress) -> IndexReport:
     if not rebuild and not (report.added or report.updated or report.removed):
         report.version = store.current_name()
         return report
-    changed = [a for a in loaded.articles if rebuild or before.get(a.slug) != a.content_hash]
-    gone = [] if rebuild else [s for s in before if s not in wanted]
     tmp = store.new_folder()
     try:
-        if rebuild:
+        ix = None if rebuild else _clone_for_update(store, tmp)
+        if ix is None:
+            rebuild = True
             ix = whoosh_index.create_in(str(tmp), build_schema(taxonomy))
-        else:
-            _hardlink_clone(store.current_path(), tmp)
-            ix = whoosh_index.open_dir(str(tmp))
+        changed = [a for a in loaded.articles if rebuild or before.get(a.slug) != a.content_hash]
+        gone = [] if rebuild else [s for s in before if s not in wanted]
         _write(ix, changed, gone, taxonomy, rebuild, progress)
         ix.close()
         (tmp / TAXONOMY_COPY).write_text(Path(taxonomy.path).read_text(encoding="utf-8"), encoding="utf-8")
@@ -277,6 +276,21 @@ def _update_locked(store, loaded, taxonomy, full, progress) -> IndexReport:
     report.full = rebuild
     log.info("index version %s: %s", report.version, report.summary())
     return report
+
+
+def _clone_for_update(store: IndexStore, tmp: Path):
+    """The current version hard-linked into `tmp` and opened for writing, or None when it can't be read
+    (damaged or missing files): the caller then rebuilds everything, which is what repairs it."""
+    try:
+        _hardlink_clone(store.current_path(), tmp)
+        ix = whoosh_index.open_dir(str(tmp))
+        ix.doc_count_all()  # reads the table of contents and every segment's metadata
+        return ix
+    except Exception as exc:  # a damaged index can raise almost anything from unpickling
+        log.warning("the current index version cannot be updated (%s); rebuilding it in full", exc)
+        for path in tmp.iterdir():
+            path.unlink()
+        return None
 
 
 def _write(ix, changed: list[Article], gone: Iterable[str], taxonomy: Taxonomy, rebuild: bool, progress) -> None:

@@ -467,6 +467,9 @@ def _intersect(docs: np.ndarray, others) -> np.ndarray:
     return docs
 
 
+UNUSABLE_MESSAGE = "the index cannot be read; rebuild it with `kb index`"
+
+
 class SearchService:
     """The engine of the current index version in this process, replaced when `kb index` switches versions."""
 
@@ -475,6 +478,7 @@ class SearchService:
         self.ranking = ranking or Ranking.from_settings()
         self._engine: Engine | None = None
         self._retired: Engine | None = None
+        self._unusable: str | None = None  # a version that failed to open, not retried on every request
         self._lock = threading.Lock()
 
     def engine(self) -> Engine:
@@ -484,6 +488,8 @@ class SearchService:
         engine = self._engine
         if engine is not None and engine.version == name:
             return engine
+        if name == self._unusable:  # tried already: wait for `kb index` to publish a repaired version
+            raise IndexUnavailable(UNUSABLE_MESSAGE)
         with self._lock:
             if self._engine is None or self._engine.version != name:
                 fresh = self._open(name)
@@ -508,4 +514,5 @@ class SearchService:
             raise
         except Exception as exc:  # a damaged segment can fail anywhere while the engine loads
             log.error("index version %s is unusable: %s", name, exc)
-            raise IndexUnavailable("the index cannot be read; rebuild it with `kb index --full`") from exc
+            self._unusable = name
+            raise IndexUnavailable(UNUSABLE_MESSAGE) from exc
