@@ -238,6 +238,8 @@ def http_rows(workdir: Path, articles: Path, head: list[str], unique: list[str],
     env = {
         "KB_ARTICLES_DIR": str(articles), "KB_INDEX_DIR": str(workdir / "index"), "KB_INSTANCE_DIR": str(workdir / "instance"),
         "KB_FTS5_DB": str(workdir / "fts5.sqlite"),
+        # wrk is one client address: the per-client API limit would answer it 429 (the reference has none).
+        "KB_RATELIMIT_ENABLED": "false",
     }
     ours = Gunicorn("wsgi:app", env, "/api/v1/search?q=scars")
     theirs = Gunicorn("benchmarks.fts5:create_app()", env, "/trivial")

@@ -1,7 +1,10 @@
 """Headers, cookies, CSRF, sign-in limits without user enumeration, and the public API's rate limit."""
 from __future__ import annotations
 
+import os
 import re
+import shutil
+import subprocess
 import time
 
 import pytest
@@ -9,7 +12,7 @@ import werkzeug.security
 
 import kb.accounts
 from conftest import FIXTURES, make_app
-from helpers import PASSWORD, csrf_token, sign_in
+from helpers import PASSWORD, csrf_token, free_port, sign_in
 
 STAFF_PAGES = ["/", "/?q=acne", "/articles/what-is-microneedling", "/login", "/widget", "/no-such-page"]
 
@@ -171,3 +174,58 @@ def test_without_a_proxy_setting_forwarded_addresses_are_ignored(limited_app):
     client = client_at(limited_app, "10.0.4.1")
     codes = [client.get("/api/v1/search?q=acne", headers={"X-Forwarded-For": f"198.51.100.{n}"}).status_code for n in range(5)]
     assert codes == [200, 200, 200, 200, 429]  # a client can't spoof its way round the limit
+
+
+# -- several nodes share one count -----------------------------------------------------------------
+
+REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
+
+
+@pytest.fixture
+def redis_url(tmp_path):
+    if not os.path.exists(REDIS_SERVER):
+        pytest.fail("the shared rate-limit store is tested with Debian's redis-server (.ci/run installs it)")
+    import redis
+
+    port = free_port()
+    server = subprocess.Popen(
+        [REDIS_SERVER, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(tmp_path)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    client = redis.Redis(port=port)
+    deadline = time.monotonic() + 30
+    while True:  # poll until it answers: it listens a moment after it starts
+        try:
+            client.ping()
+            break
+        except redis.ConnectionError:
+            if time.monotonic() > deadline or server.poll() is not None:
+                raise
+            time.sleep(0.01)
+    yield f"redis://127.0.0.1:{port}"
+    client.close()
+    server.terminate()
+    server.wait(timeout=30)
+
+
+def two_nodes(built_index, tmp_path, storage: str):
+    return [
+        make_app(FIXTURES, built_index, tmp_path / f"node{n}", API_RATE_LIMIT="3 per minute", RATELIMIT_STORAGE_URI=storage)
+        for n in (1, 2)
+    ]
+
+
+@pytest.mark.parametrize("storage", ["memory", "redis"])
+def test_nodes_share_the_limit_only_through_a_shared_store(built_index, tmp_path, request, storage):
+    uri = request.getfixturevalue("redis_url") if storage == "redis" else "memory://"
+    nodes = two_nodes(built_index, tmp_path, uri)
+    try:
+        clients = [client_at(node, "10.0.5.1") for node in nodes]
+        codes = [clients[n % 2].get("/api/v1/search?q=acne").status_code for n in range(6)]
+    finally:
+        for node in nodes:
+            node.extensions["kb.search"].close()
+    if storage == "redis":
+        assert codes == [200, 200, 200, 429, 429, 429]  # one client, one count, whichever node answers
+    else:
+        assert codes == [200] * 6  # each node counted 3 of its own: why several nodes need Redis
