@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from conftest import FIXTURES
+from conftest import _FIGURES as FIGURES, FIXTURES
 from helpers import kb, kb_env, running_server
 
 WORD = "xylophone"  # in every hostile article and nowhere else
@@ -129,6 +129,8 @@ def watched(browser):
 def assert_nothing_ran(page: Page, where: str, trusted: tuple[str, ...] = ()) -> None:
     assert page.evaluate(DANGER_PROBE, list(trusted)) == [], f"something able to run script is in {where}"
     assert page.fired == [], f"script ran on {where}"
+    FIGURES["xss: pages and widget states checked"] = FIGURES.get("xss: pages and widget states checked", 0) + 1
+    FIGURES.setdefault("xss: scripts that ran", 0)  # a dialog, console marker or page error fails first
 
 
 def test_the_watch_sees_script_that_runs_and_markup_that_could(watched):
