@@ -7,6 +7,7 @@ from flask import current_app, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from kb import security
 from kb.errors import KbError
 
 log = logging.getLogger(__name__)
@@ -55,6 +56,8 @@ def _http_error(error: HTTPException):
     response = current_app.make_response(_respond(KbError(message, status=error.code, code=code)))
     if error.code == 405 and getattr(error, "valid_methods", None):
         response.headers["Allow"] = ", ".join(error.valid_methods)
+    if error.code == 429:
+        response.headers["Retry-After"] = str(security.retry_after(current_app))
     return response
 
 

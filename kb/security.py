@@ -7,6 +7,8 @@ sign-in); its store is in memory unless RATELIMIT_STORAGE_URI names a shared one
 """
 from __future__ import annotations
 
+import time
+
 from flask import Blueprint, Flask, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -50,8 +52,9 @@ def protect(app: Flask, *, api: Blueprint, sign_in: Blueprint) -> None:
 
 
 def _limit_rates(app: Flask, api: Blueprint, sign_in: Blueprint) -> None:
-    """One limiter per app (its own store); refused requests are 429s carrying Retry-After."""
-    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    """One limiter per app (its own store); refused requests are 429s carrying Retry-After (retry_after)."""
+    # No X-RateLimit-* headers on answers: they are one client's counts, and a CDN would cache them.
+    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", False)
     limiter = Limiter(get_remote_address, app=app)
     # One count per client over the whole API, whichever endpoints a widget calls.
     limiter.shared_limit(app.config["API_RATE_LIMIT"], scope="public-api")(api)
@@ -70,3 +73,10 @@ def signing_in_account() -> str:
 def failed_sign_in(response) -> bool:
     """Only refused attempts count against the limits: staff who sign in at once are never slowed."""
     return response.status_code == 401
+
+
+def retry_after(app: Flask) -> int:
+    """Seconds until the limit this request broke lets the client in again (at least 1)."""
+    limiter: Limiter = app.extensions["kb.limiter"]
+    current = limiter.current_limit
+    return max(1, int(current.reset_at - time.time())) if current else 1

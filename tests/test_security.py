@@ -229,3 +229,10 @@ def test_nodes_share_the_limit_only_through_a_shared_store(built_index, tmp_path
         assert codes == [200, 200, 200, 429, 429, 429]  # one client, one count, whichever node answers
     else:
         assert codes == [200] * 6  # each node counted 3 of its own: why several nodes need Redis
+
+
+def test_answers_within_the_limit_carry_no_per_client_headers(limited_app):
+    """A CDN caches public answers: one client's counts or a Retry-After must not be in them."""
+    answer = client_at(limited_app, "10.0.6.1").get("/api/v1/search?q=acne")
+    assert answer.status_code == 200
+    assert "Retry-After" not in answer.headers and not any(name.startswith("X-RateLimit") for name in answer.headers.keys())
