@@ -194,5 +194,4 @@ def test_api_snippets_carry_only_mark_tags(hostile_site):
     assert len(hits) == len(VECTORS)
     for hit in hits:
         text = hit["snippet"].replace("<mark>", "").replace("</mark>", "")
-        assert "<" not in text and ">" not in text or "&lt;" in hit["snippet"], hit["snippet"]
-        assert "<" not in text, hit["snippet"]
+        assert "<" not in text and ">" not in text, hit["snippet"]  # the vectors' own brackets come escaped
