@@ -17,6 +17,7 @@ from kb.settings import DEFAULTS
 
 TEXT_FIELDS = ("title", "summary", "headings", "tags", "body")
 IDF_KINDS = ("probabilistic", "whoosh")
+MODELS = ("bm25f", "per-field")
 
 
 class ProbabilisticBM25F(scoring.BM25F):
@@ -37,6 +38,7 @@ class ProbabilisticBM25F(scoring.BM25F):
 
 @dataclass(frozen=True)
 class Ranking:
+    model: str
     field_weights: tuple[tuple[str, float], ...]
     coordination: float
     k1: float
@@ -61,15 +63,19 @@ class Ranking:
                 raise ConfigError(f"{name} must be from {low} to {high}, not {raw!r}")
             return number
 
-        idf = str(settings.get("RANK_IDF", DEFAULTS["RANK_IDF"]))
-        if idf not in IDF_KINDS:
-            raise ConfigError(f"RANK_IDF must be one of {', '.join(IDF_KINDS)}, not {idf!r}")
+        def choice(name: str, allowed: tuple[str, ...]) -> str:
+            raw = str(settings.get(name, DEFAULTS[name]))
+            if raw not in allowed:
+                raise ConfigError(f"{name} must be one of {', '.join(allowed)}, not {raw!r}")
+            return raw
+
         return cls(
+            model=choice("RANK_MODEL", MODELS),
             field_weights=parse_field_weights(settings.get("RANK_FIELD_WEIGHTS", DEFAULTS["RANK_FIELD_WEIGHTS"])),
             coordination=value("RANK_COORDINATION", float, 0, 1),
             k1=value("RANK_K1", float, 0, 10),
             b=value("RANK_B", float, 0, 1),
-            idf=idf,
+            idf=choice("RANK_IDF", IDF_KINDS),
             question_word_weight=value("RANK_QUESTION_WORD_WEIGHT", float, 0, 1),
             feedback_docs=value("RANK_FEEDBACK_DOCS", int, 0, 50),
             feedback_terms=value("RANK_FEEDBACK_TERMS", int, 1, 50),

@@ -3,12 +3,20 @@
 Whoosh's matchers score one posting at a time in Python: a ten-word question over five
 fields walks fifty matchers document by document, and counting every match for the total
 and the facets walks them again. Here each (field, word) is read from the index once,
-turned into two arrays (document numbers and that word's BM25 contribution to each), and
-kept for the life of the index version; a query is then a handful of vector additions.
+turned into two arrays (document numbers and a per-document value), and kept for the life
+of the index version; a query is then a handful of vector additions.
 
-The numbers are Whoosh's own: field lengths as Whoosh stores them, Whoosh's average field
-length, BM25 with the Ranking's k1, b and idf (tests/test_scoring.py checks the scores
-against Whoosh's BM25F scorer on every document).
+Two models (the Ranking's `model`):
+
+- "bm25f", BM25F as Robertson and Zaragoza define it (Lucene's CombinedFieldQuery and
+  Elasticsearch's combined_fields work the same way): a word's length-normalised frequency
+  in each field, times the field's weight, is summed into one frequency that saturates once,
+  with one idf from the documents that have the word in any field. A word repeated in the
+  title, summary and body counts as one well-attested word, not three.
+- "per-field", what Whoosh's BM25F scorer computes: each field's BM25 score, weighted, summed.
+  tests/test_scoring.py checks these scores against Whoosh's own on every document.
+
+Field lengths are Whoosh's stored (byte-rounded) ones and its average field length.
 """
 from __future__ import annotations
 
@@ -25,14 +33,17 @@ from kb.ranking import Ranking
 
 class TermPostings(NamedTuple):
     docs: np.ndarray  # document numbers, ascending, int32
-    scores: np.ndarray  # the word's BM25 contribution in each of those documents, float64
+    # float64 per document: "per-field", the term's BM25 score in the field; "bm25f", its
+    # frequency divided by the field's length normalisation, (1 - b) + b * length / average.
+    values: np.ndarray
 
 
 @dataclass(frozen=True)
 class Clause:
-    """One word of a query: the (field, term, weight) triples any of which matches it."""
+    """One word of a query: the (field, term, field weight) triples any of which matches it, and the word's own weight."""
 
     terms: tuple[tuple[str, str, float], ...]
+    weight: float = 1.0
 
 
 class Postings:
@@ -57,14 +68,19 @@ class Postings:
                 lengths[base + docnum] = leaf.doc_field_length(docnum, fieldname, 1)
         return lengths
 
-    def idf(self, fieldname: str, text: str) -> float:
-        containing = self.reader.doc_frequency(fieldname, text)
+    def idf(self, containing: int) -> float:
+        """The rarity of a word found in `containing` of the documents."""
         if self.ranking.idf == "probabilistic":
             return math.log(1 + (self.doc_count - containing + 0.5) / (containing + 0.5))
         return math.log(self.doc_count / (containing + 1)) + 1
 
+    def saturate(self, frequencies: np.ndarray) -> np.ndarray:
+        """BM25's saturation of (length-normalised) frequencies: 0 at 0, tending to k1 + 1."""
+        k1 = self.ranking.k1
+        return frequencies * (k1 + 1) / (frequencies + k1)
+
     def term(self, fieldname: str, text: str) -> TermPostings | None:
-        """The term's documents and BM25 contributions; None when no document has it (never cached)."""
+        """The term's documents and values (see TermPostings); None when no document has it (never cached)."""
         key = (fieldname, text)
         found = self._cache.get(key)
         if found is not None:
@@ -72,10 +88,11 @@ class Postings:
         if key not in self.reader:
             return None
         docs, frequencies = self._read(fieldname, text)
-        k1, b = self.ranking.k1, self.ranking.b
-        norm = k1 * ((1 - b) + b * self._lengths[fieldname][docs] / self._avg_length[fieldname])
-        scores = self.idf(fieldname, text) * (frequencies * (k1 + 1)) / (frequencies + norm)
-        found = TermPostings(docs, scores)
+        b = self.ranking.b
+        normalised = frequencies / ((1 - b) + b * self._lengths[fieldname][docs] / self._avg_length[fieldname])
+        if self.ranking.model == "per-field":
+            normalised = self.idf(self.reader.doc_frequency(fieldname, text)) * self.saturate(normalised)
+        found = TermPostings(docs, normalised)
         with self._lock:
             self._cache.setdefault(key, found)
         return found
@@ -127,8 +144,26 @@ class Scores(NamedTuple):
     matched: np.ndarray  # bool per document: at least one word of the query
 
 
+def word_scores(postings: Postings, clause: Clause) -> tuple[np.ndarray, np.ndarray]:
+    """One word's score in every document (its own weight applied), and which documents have it."""
+    n = postings.doc_count
+    combined = np.zeros(n, dtype=np.float64)
+    hit = np.zeros(n, dtype=bool)
+    for fieldname, text, field_weight in clause.terms:
+        found = postings.term(fieldname, text)
+        if found is None:
+            continue
+        combined[found.docs] += field_weight * found.values
+        hit[found.docs] = True
+    if postings.ranking.model == "bm25f":
+        containing = int(np.count_nonzero(hit))
+        if containing:
+            combined = postings.idf(containing) * postings.saturate(combined)
+    return clause.weight * combined, hit
+
+
 def score(postings: Postings, clauses: Sequence[Clause], coordination: float) -> Scores:
-    """Sum of every matching (field, term) contribution times its weight, scaled by the share of words matched.
+    """The sum of the query's word scores, scaled by the share of words matched.
 
     factor = 1 - coordination + coordination * words matched / words, as kb.search documents.
     """
@@ -136,13 +171,8 @@ def score(postings: Postings, clauses: Sequence[Clause], coordination: float) ->
     scores = np.zeros(n, dtype=np.float64)
     words = np.zeros(n, dtype=np.int16)
     for clause in clauses:
-        hit = np.zeros(n, dtype=bool)
-        for fieldname, text, weight in clause.terms:
-            found = postings.term(fieldname, text)
-            if found is None:
-                continue
-            scores[found.docs] += weight * found.scores
-            hit[found.docs] = True
+        word, hit = word_scores(postings, clause)
+        scores += word
         words += hit
     matched = words > 0
     if len(clauses) > 1 and coordination:
@@ -150,13 +180,11 @@ def score(postings: Postings, clauses: Sequence[Clause], coordination: float) ->
     return Scores(scores, matched)
 
 
-def add_terms(postings: Postings, scores: np.ndarray, terms: Sequence[tuple[str, str, float]], where: np.ndarray) -> None:
-    """Add weighted term contributions to the documents in the `where` mask only (feedback reorders, never matches)."""
+def add_words(postings: Postings, scores: np.ndarray, clauses: Sequence[Clause], where: np.ndarray) -> None:
+    """Add the words' scores to the documents in the `where` mask only (feedback reorders, never matches)."""
     extra = np.zeros_like(scores)
-    for fieldname, text, weight in terms:
-        found = postings.term(fieldname, text)
-        if found is not None:
-            extra[found.docs] += weight * found.scores
+    for clause in clauses:
+        extra += word_scores(postings, clause)[0]
     scores += np.where(where, extra, 0.0)
 
 

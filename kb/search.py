@@ -235,7 +235,7 @@ class Engine:
         # Question words ("what", "does") weigh less, unless the question has nothing else.
         lighter = self.ranking.question_word_weight if set(tokens) - self._question_words else 1.0
         return [
-            scoring.Clause(tuple((f, t, w * (lighter if t in self._question_words else 1.0)) for f, w in self.ranking.field_weights))
+            scoring.Clause(tuple((f, t, w) for f, w in self.ranking.field_weights), lighter if t in self._question_words else 1.0)
             for t in tokens
         ]
 
@@ -363,9 +363,9 @@ class Engine:
         known = {term for clause in query for _, term, _ in clause.terms}
         wanted = self.ranking.feedback_terms
         terms = [(t, w) for t, w in self.searcher.key_terms(docnums, "body", numterms=wanted + len(known), normalize=True) if t not in known]
-        extra = [("body", t, w * self.ranking.feedback_weight) for t, w in terms[:wanted]]
+        extra = [scoring.Clause((("body", t, 1.0),), w * self.ranking.feedback_weight) for t, w in terms[:wanted]]
         scores = scores.copy()
-        scoring.add_terms(self.postings, scores, extra, final)
+        scoring.add_words(self.postings, scores, extra, final)
         return scores
 
     def _describe(self, stored: dict) -> dict:

@@ -36,11 +36,16 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("API_CACHE_SECONDS", 60, "max-age of Cache-Control on public API answers (CDN and browser caching)."),
     # Ranking: chosen on the NFCorpus dev split and the clinic's judged questions (docs/benchmarks.md).
     Setting(
+        "RANK_MODEL",
+        "bm25f",
+        "How fields combine: 'bm25f' (a word's weighted frequencies in every field saturate once) or 'per-field' (each field's BM25 score, weighted, summed: Whoosh's BM25F).",
+    ),
+    Setting(
         "RANK_FIELD_WEIGHTS",
-        "title=2,summary=1.5,headings=1.5,tags=1.5,body=1",
+        "title=4,summary=1.5,headings=1.5,tags=1.5,body=1",
         "Query-time weight of each text field, as NAME=WEIGHT for title, summary, headings, tags and body.",
     ),
-    Setting("RANK_K1", 1.2, "BM25 term-frequency saturation: higher lets repeated words count for longer."),
+    Setting("RANK_K1", 3.0, "BM25 term-frequency saturation: higher lets repeated words count for longer."),
     Setting("RANK_B", 0.75, "BM25 length normalisation, 0 (none) to 1 (full)."),
     Setting("RANK_IDF", "probabilistic", "Word rarity: 'probabilistic' (BM25's, as Lucene) or 'whoosh' (Whoosh's, with a floor)."),
     Setting(
