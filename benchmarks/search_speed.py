@@ -120,9 +120,9 @@ def main() -> int:
     if not args.no_record:
         report.record(
             f"Search speed on NFCorpus ({args.split} split)",
-            f"Run {report.today()} with `.venv/bin/python benchmarks/search_speed.py` on {report.describe_machine()}, "
-            f"{ndocs} documents, {nqueries} queries, one process"
-            + (f", against `--against {args.against}`" if args.against else "") + f".\n\n{table}\n",
+            f"Run {report.today()} with `.venv/bin/python benchmarks/search_speed.py"
+            + (f" --against {args.against}" if args.against else "")
+            + f"` on {report.describe_machine()}, {ndocs} documents, {nqueries} queries, one process.\n\n{table}\n",
         )
     return 0
 
