@@ -144,7 +144,6 @@ class Engine:
         self.analyzer = schema["body"].analyzer
         self._question_words = question_terms(self.analyzer)
         self.spell_analyzer = schema["spell_public"].analyzer
-        self._snippets = Snippets(self.analyzer, maxchars=SNIPPET_CHARS, surround=SNIPPET_SURROUND, fragments=SNIPPET_FRAGMENTS)
         self.postings = scoring.Postings(self.reader, self.ranking)
         self._doc_count = self.postings.doc_count
         self._audience = self._audiences()
@@ -167,6 +166,9 @@ class Engine:
             for audience in AUDIENCES
         }
         self._completions = {audience: self._build_completions(audience) for audience in AUDIENCES}
+        self._snippets = Snippets(
+            self.analyzer, maxchars=SNIPPET_CHARS, surround=SNIPPET_SURROUND, fragments=SNIPPET_FRAGMENTS, vocabulary=self._words["staff"]
+        )
 
     def close(self) -> None:
         self.searcher.close()

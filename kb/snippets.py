@@ -1,19 +1,35 @@
 """Snippets: passages of an article's text around the words searched for, with <mark> around them.
 
 Whoosh's highlighter runs the whole analyzer over every hit's text, token by token through
-six Python filters: about 1.1 ms for a 250-word abstract here, most of a search's time. Here
-the text is split with the analyzer's own tokenizer pattern (C), each distinct word goes
-through the analyzer once per index version, only the words that match become tokens, and
-Whoosh's PinpointFragmenter cuts the passages from them. Synonym phrases ("topical
-anaesthetic" for "numbing cream") are found in the sequence of analyzed words, as the
-index's SynonymFilter found them.
+six Python filters: about 1.1 ms for a 250-word abstract here, most of a search's time.
+
+Here the words to mark are found without visiting every word of the text. For each term
+searched for, the surface words that analyze to it ("scars", "scarring" for "scar";
+"dermaroller" for the synonym group "microneedling") are looked up once per index version
+among the indexed texts' own words, and one regular expression of them scans each hit's
+text in C. Whoosh's PinpointFragmenter then cuts the passages.
+
+Synonym phrases ("topical anaesthetic" for "numbing cream") become one expression of their
+words' surface forms with stop words and punctuation allowed between them, as the index's
+SynonymFilter joined them.
+
+That lookup relies on what holds for the words it covers: plain ASCII text (so case is all
+that differs between a text's word and the indexed one) and terms of two or more letters,
+whose stems keep the word's first two letters (English Snowball only rewrites endings). Any
+other text or term takes the word-by-word path: the text split with the analyzer's own
+tokenizer pattern, each distinct word analyzed once per index version, phrases found in the
+sequence of analyzed words. Both give the same spans (tests/test_snippets.py compares them
+on every word of the clinic's articles).
 """
 from __future__ import annotations
 
 import html
+import re
+from collections import defaultdict
+from typing import Iterable
 
 from whoosh import highlight
-from whoosh.analysis import Token
+from whoosh.analysis import StopFilter, Token
 
 from kb.analysis import SynonymFilter
 
@@ -30,20 +46,44 @@ class MarkFormatter(highlight.Formatter):
         return html.escape(text, quote=False)
 
 
-class Snippets:
-    """Makes snippets for one index version's text analyzer; remembers each word's analysis."""
+#: Terms the fast path can look up: two or more letters, as the indexed word lists hold them.
+LOOKUP_TERM = re.compile(r"[^\W\d_]{2,}")
+#: How many searches' compiled expressions are kept.
+PATTERNS_KEPT = 256
 
-    def __init__(self, analyzer, *, maxchars: int, surround: int, fragments: int):
+
+class Snippets:
+    """Makes snippets for one index version's text analyzer; remembers each word's analysis.
+
+    `vocabulary` is every word of the indexed texts as the spelling fields keep them (lower
+    case, accents folded, letters only): the surface words the fast path may look for.
+    """
+
+    def __init__(self, analyzer, *, maxchars: int, surround: int, fragments: int, vocabulary: Iterable[str] = ()):
         tokenizer = analyzer.items[0]
         self._word = tokenizer.expression
         self._analyzer = analyzer
         synonyms = next((f for f in analyzer.items if isinstance(f, SynonymFilter)), None)
         self._phrases: dict[str, list[tuple[str, ...]]] = {}
+        self._single_words: dict[str, list[str]] = defaultdict(list)  # canonical -> one-word stems of its group
         for phrase, canonical in (synonyms.table.items() if synonyms else ()):
             if len(phrase) > 1:
                 self._phrases.setdefault(canonical, []).append(phrase)
+            else:
+                self._single_words[canonical].append(phrase[0])
         # Bounded by the words of the indexed texts: snippets are only made from them.
         self._terms: dict[str, tuple[str, ...]] = {}
+        self._by_prefix: dict[str, list[str]] = defaultdict(list)
+        for word in vocabulary:
+            self._by_prefix[word[:2]].append(word)
+        self._surface: dict[str, tuple[str, ...]] = {}
+        self._stems: dict[str, tuple[str, ...]] = {}
+        self._patterns: dict[frozenset[str], list[re.Pattern]] = {}
+        # What may stand between a phrase's words: non-word characters and stopped tokens (stop
+        # words, and tokens shorter than the filter's minimum size).
+        stops = next((f for f in analyzer.items if isinstance(f, StopFilter)), None)
+        stopped = [re.escape(w) for w in stops.stops] + [r"\w" * size for size in range(1, stops.min)] if stops else []
+        self._between = rf"\W+(?:{_token_of(stopped)}\W+)*" if stopped else r"\W+"
         self._fragmenter = highlight.PinpointFragmenter(maxchars=maxchars, surround=surround, autotrim=True)
         self._fragments = fragments
         self._formatter = MarkFormatter()
@@ -56,8 +96,72 @@ class Snippets:
             terms = self._terms[word] = tuple(text for text, stopped in tokens if not stopped)
         return terms
 
+    def _surface_words(self, term: str) -> tuple[str, ...]:
+        """The indexed texts' words that analyze to `term`, directly or through a one-word synonym."""
+        found = self._surface.get(term)
+        if found is None:
+            prefixes = {term[:2], *(stem[:2] for stem in self._single_words.get(term, ()))}
+            found = tuple(word for prefix in prefixes for word in self._by_prefix.get(prefix, ()) if term in self._terms_of(word))
+            self._surface[term] = found
+        return found
+
+    def _stem_words(self, stem: str) -> tuple[str, ...]:
+        """The indexed texts' words whose own term (their first, before any synonym) is `stem`: a phrase's links."""
+        found = self._stems.get(stem)
+        if found is None:
+            found = self._stems[stem] = tuple(w for w in self._by_prefix.get(stem[:2], ()) if self._terms_of(w)[:1] == (stem,))
+        return found
+
+    def _patterns_for(self, words: frozenset[str]) -> list[re.Pattern]:
+        """Expressions whose matches are the spans to mark: one for the single words, one per synonym phrase."""
+        found = self._patterns.get(words)
+        if found is not None:
+            return found
+        found = []
+        surface = {w for term in words for w in self._surface_words(term)}
+        if surface:
+            found.append(re.compile(_token_of(map(re.escape, surface)), re.IGNORECASE))
+        for term in words:
+            for phrase in self._phrases.get(term, ()):
+                links = [self._stem_words(stem) for stem in phrase]
+                if all(links):
+                    # Stop words may stand between a phrase's words, as in the index ("skin (the) needling").
+                    # A lookahead finds overlapping occurrences, as the word-by-word path does.
+                    joined = self._between.join(_token_of(map(re.escape, link)) for link in links)
+                    found.append(re.compile(f"(?=({joined}))", re.IGNORECASE))
+        if len(self._patterns) >= PATTERNS_KEPT:
+            self._patterns.pop(next(iter(self._patterns)))
+        self._patterns[words] = found
+        return found
+
+    def _can_look_up(self, words: frozenset[str]) -> bool:
+        return all(
+            LOOKUP_TERM.fullmatch(w) and all(LOOKUP_TERM.fullmatch(stem) for phrase in self._phrases.get(w, ()) for stem in phrase)
+            for w in words
+        )
+
+    def _spans_by_lookup(self, text: str, words: frozenset[str]) -> list[tuple[int, int]]:
+        limit = self._fragmenter.charlimit
+        spans = []
+        for pattern in self._patterns_for(words):
+            grouped = pattern.groups > 0
+            spans.extend(m.span(1) if grouped else m.span() for m in pattern.finditer(text, 0, limit))
+        return spans
+
     def snippet(self, text: str, words: frozenset[str]) -> str:
         """Up to `fragments` passages of `text` around `words` (indexed terms); '' when none occurs."""
+        if text.isascii() and self._can_look_up(words):
+            spans = self._spans_by_lookup(text, words)
+        else:
+            spans = self._spans_word_by_word(text, words)
+        if not spans:
+            return ""
+        tokens = [Token(text=text[start:end], startchar=start, endchar=end, matched=True, boost=1.0) for start, end in _merged(spans)]
+        fragments = self._fragmenter.fragment_matches(text, tokens)
+        best = highlight.top_fragments(fragments, self._fragments, highlight.BasicFragmentScorer(), highlight.FIRST)
+        return self._formatter.format(best)
+
+    def _spans_word_by_word(self, text: str, words: frozenset[str]) -> list[tuple[int, int]]:
         limit = self._fragmenter.charlimit
         phrases = [phrase for word in words for phrase in self._phrases.get(word, ())]
         spans: list[tuple[int, int]] = []
@@ -75,12 +179,14 @@ class Snippets:
             for i in range(len(sequence) - size + 1):
                 if all(sequence[i + k][0] == phrase[k] for k in range(size)):
                     spans.append((sequence[i][1], sequence[i + size - 1][2]))
-        if not spans:
-            return ""
-        tokens = [Token(text=text[start:end], startchar=start, endchar=end, matched=True, boost=1.0) for start, end in _merged(spans)]
-        fragments = self._fragmenter.fragment_matches(text, tokens)
-        best = highlight.top_fragments(fragments, self._fragments, highlight.BasicFragmentScorer(), highlight.FIRST)
-        return self._formatter.format(best)
+        return spans
+
+
+def _token_of(alternatives: Iterable[str]) -> str:
+    """An expression for any of `alternatives` (expressions) as a whole token of the tokenizer's
+    \\w+(\\.?\\w+)*: no word character or "word." just before it, none or ".word" just after it."""
+    alternatives = "|".join(sorted(alternatives, key=len, reverse=True))
+    return rf"(?<!\w)(?<!\w\.)(?:{alternatives})(?!\w)(?!\.\w)"
 
 
 def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:

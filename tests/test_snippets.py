@@ -1,0 +1,99 @@
+"""Snippets: the lookup path (one expression of the words that analyze to each term) marks exactly
+what the word-by-word path marks, on every word of the clinic's real articles."""
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from conftest import PROJECT, build
+from kb.index import IndexStore
+from kb.search import Engine
+from kb.snippets import _merged
+
+
+@pytest.fixture(scope="module")
+def articles_engine(tmp_path_factory):
+    index_dir = tmp_path_factory.mktemp("articles-index")
+    build(PROJECT / "articles", index_dir)
+    store = IndexStore(index_dir)
+    engine = Engine(store, store.current_name())
+    yield engine
+    engine.close()
+
+
+def bodies(engine: Engine) -> list[str]:
+    return [engine.searcher.stored_fields(docnum)["body"] for docnum in range(engine.reader.doc_count_all())]
+
+
+def terms_of(engine: Engine, text: str) -> set[str]:
+    return {token.text for token in engine.analyzer(text, mode="index") if not token.stopped}
+
+
+def assert_same_spans(snippets, text: str, words: frozenset[str]) -> None:
+    looked_up = _merged(snippets._spans_by_lookup(text, words))
+    assert looked_up == _merged(snippets._spans_word_by_word(text, words)), sorted(words)
+
+
+def test_every_term_of_every_article_is_marked_the_same_both_ways(articles_engine):
+    snippets = articles_engine._snippets
+    compared = 0
+    for text in bodies(articles_engine):
+        assert text.isascii()  # the articles are what the lookup path serves
+        for term in sorted(terms_of(articles_engine, text)):
+            words = frozenset([term])
+            if snippets._can_look_up(words):
+                assert_same_spans(snippets, text, words)
+                compared += 1
+    assert compared > 1500  # the comparison covered the articles' vocabulary, not a handful of words
+
+
+def test_several_terms_at_once_are_marked_the_same_both_ways(articles_engine):
+    snippets = articles_engine._snippets
+    texts = bodies(articles_engine)
+    pool = sorted({term for text in texts for term in terms_of(articles_engine, text) if snippets._can_look_up(frozenset([term]))})
+    rng = random.Random(11)
+    for _ in range(300):
+        words = frozenset(rng.sample(pool, rng.randint(2, 6)))
+        assert_same_spans(snippets, rng.choice(texts), words)
+
+
+def test_one_word_synonyms_are_looked_up_through_their_group(articles_engine):
+    """A group's canonical term is marked on the words of its one-word synonyms, whatever their first letters."""
+    snippets = articles_engine._snippets
+    texts = bodies(articles_engine)
+    through_synonyms = 0
+    for canonical in snippets._single_words:
+        words = frozenset([canonical])
+        if not snippets._can_look_up(words):
+            continue
+        foreign = [w for w in snippets._surface_words(canonical) if w[:2] != canonical[:2]]
+        if foreign:
+            through_synonyms += 1
+            for text in texts:
+                assert_same_spans(snippets, text, words)
+    assert through_synonyms >= 1
+    assert "hurt" in snippets._surface_words("pain")  # the group "pain" holds "hurt", "discomfort", "sting"
+
+
+def test_capitals_and_tokens_joined_by_dots_are_treated_as_the_tokenizer_treats_them(articles_engine):
+    snippets = articles_engine._snippets
+    (scar,) = terms_of(articles_engine, "scars")
+    text = "Scars fade. SCARRING too; scars.Later and e.scar are single tokens, as is scar_type."
+    assert [text[a:b] for a, b in snippets._spans_by_lookup(text, frozenset([scar]))] == ["Scars", "SCARRING"]
+    assert_same_spans(snippets, text, frozenset([scar]))
+
+
+def test_text_with_accents_takes_the_word_by_word_path_and_marks_folded_words(articles_engine):
+    hit = articles_engine._snippets.snippet("Une anesthésie topique, then more text.", frozenset(terms_of(articles_engine, "anesthesie")))
+    assert "<mark>anesthésie</mark>" in hit
+
+
+def test_phrases_allow_stop_words_and_punctuation_between_their_words_but_not_other_words(articles_engine):
+    snippets = articles_engine._snippets
+    words = frozenset(terms_of(articles_engine, "skin needling") - terms_of(articles_engine, "skin") - terms_of(articles_engine, "needling"))
+    assert words and not words & {"skin", "needl"}  # only the group's term: marks come from the phrase
+    text = "Skin needling helps. Skin, the needling. Skin and a needling. Skin deep needling. Skin.needling is one token."
+    marked = [text[a:b] for a, b in _merged(snippets._spans_by_lookup(text, words))]
+    assert marked == ["Skin needling", "Skin, the needling", "Skin and a needling"]
+    assert_same_spans(snippets, text, words)
