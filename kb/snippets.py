@@ -13,8 +13,8 @@ Synonym phrases ("topical anaesthetic" for "numbing cream") become one expressio
 words' surface forms with stop words and punctuation allowed between them, as the index's
 SynonymFilter joined them.
 
-That lookup relies on what holds for the words it covers: plain ASCII text (so case is all
-that differs between a text's word and the indexed one) and terms of two or more letters,
+That lookup relies on what holds for the words it covers: text whose letters and digits are
+all ASCII (so case is all that differs between a text's word and the indexed one) and terms of two or more letters,
 whose stems keep the word's first two letters (English Snowball only rewrites endings). Any
 other text or term takes the word-by-word path: the text split with the analyzer's own
 tokenizer pattern, each distinct word analyzed once per index version, phrases found in the
@@ -48,6 +48,9 @@ class MarkFormatter(highlight.Formatter):
 
 #: Terms the fast path can look up: two or more letters, as the indexed word lists hold them.
 LOOKUP_TERM = re.compile(r"[^\W\d_]{2,}")
+#: A letter or digit outside ASCII ("é", "β"): the text's words may then differ from the indexed ones
+#: by more than case. Punctuation outside ASCII ("–", "±") splits words as ASCII punctuation does.
+NON_ASCII_WORD_CHARACTER = re.compile(r"(?![\x00-\x7f])\w")
 #: How many searches' compiled expressions are kept.
 PATTERNS_KEPT = 256
 
@@ -150,7 +153,7 @@ class Snippets:
 
     def snippet(self, text: str, words: frozenset[str]) -> str:
         """Up to `fragments` passages of `text` around `words` (indexed terms); '' when none occurs."""
-        if text.isascii() and self._can_look_up(words):
+        if not NON_ASCII_WORD_CHARACTER.search(text) and self._can_look_up(words):
             spans = self._spans_by_lookup(text, words)
         else:
             spans = self._spans_word_by_word(text, words)

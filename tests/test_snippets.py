@@ -89,6 +89,15 @@ def test_text_with_accents_takes_the_word_by_word_path_and_marks_folded_words(ar
     assert "<mark>anesthésie</mark>" in hit
 
 
+def test_punctuation_outside_ascii_splits_words_as_the_tokenizer_does(articles_engine):
+    snippets = articles_engine._snippets
+    (scar,) = terms_of(articles_engine, "scars")
+    text = "Scars\u2013redness \u00b1 scarring \u2019scars\u2019 fade."
+    assert snippets.snippet(text, frozenset([scar])).count("<mark>") == 3
+    assert [text[a:b] for a, b in snippets._spans_by_lookup(text, frozenset([scar]))] == ["Scars", "scarring", "scars"]
+    assert_same_spans(snippets, text, frozenset([scar]))
+
+
 def test_phrases_allow_stop_words_and_punctuation_between_their_words_but_not_other_words(articles_engine):
     snippets = articles_engine._snippets
     words = frozenset(terms_of(articles_engine, "skin needling") - terms_of(articles_engine, "skin") - terms_of(articles_engine, "needling"))
