@@ -7,6 +7,7 @@ swaps engines when `kb index` switches the current version.
 from __future__ import annotations
 
 import bisect
+import decimal
 import heapq
 import html
 import logging
@@ -106,13 +107,16 @@ def _integer(params, name, default, low, high) -> int:
     raw = _single(params, name)
     if raw is None or raw == "":
         return default
+    # Whatever JSON Schema calls an integer is one: "3", and "3.0" or "3e0" as a generated client may write it.
     try:
-        value = int(raw)
-    except ValueError:
-        raise BadParameter(f"{name} must be a whole number from {low} to {high}", param=name) from None
+        value = decimal.Decimal(raw)
+    except decimal.InvalidOperation:
+        value = None
+    if value is None or not value.is_finite() or value != value.to_integral_value():
+        raise BadParameter(f"{name} must be a whole number from {low} to {high}", param=name)
     if not low <= value <= high:
         raise BadParameter(f"{name} must be between {low} and {high}", param=name)
-    return value
+    return int(value)
 
 
 @dataclass

@@ -71,6 +71,10 @@ def test_openapi_document_is_served_and_valid(client, spec):
 BAD_REQUESTS = [
     ("/api/v1/search?per_page=51", 400, "bad_parameter", "per_page"),
     ("/api/v1/search?per_page=abc", 400, "bad_parameter", "per_page"),
+    ("/api/v1/search?per_page=2.5", 400, "bad_parameter", "per_page"),
+    ("/api/v1/search?per_page=NaN", 400, "bad_parameter", "per_page"),
+    ("/api/v1/search?per_page=Infinity", 400, "bad_parameter", "per_page"),
+    ("/api/v1/search?page=1e999999", 400, "bad_parameter", "page"),
     ("/api/v1/search?page=0", 400, "bad_parameter", "page"),
     ("/api/v1/search?page=-1", 400, "bad_parameter", "page"),
     ("/api/v1/search?page=99", 404, "not_found", "page"),
@@ -90,6 +94,13 @@ BAD_REQUESTS = [
     ("/api/v1/articles/..%2F..%2Fetc%2Fpasswd", 404, "not_found", None),
     ("/api/v1/nowhere", 404, "not_found", None),
 ]
+
+
+def test_whole_numbers_written_as_decimals_are_accepted_as_the_openapi_document_allows(client):
+    """JSON Schema's integer includes 3.0 and 3e0; a generated client may write either."""
+    for written in ("3", "3.0", "3e0", "+3"):
+        body = client.get(f"/api/v1/search?per_page={written}&page=1.00").get_json()
+        assert (body["per_page"], body["page"]) == (3, 1), written
 
 
 @pytest.mark.parametrize("url, status, code, param", BAD_REQUESTS)
