@@ -14,17 +14,18 @@ words' surface forms with stop words and punctuation allowed between them, as th
 SynonymFilter joined them.
 
 That lookup relies on what holds for the words it covers: text whose letters and digits are
-all ASCII (so case is all that differs between a text's word and the indexed one) and terms of two or more letters,
-whose stems keep the word's first two letters (English Snowball only rewrites endings). Any
-other text or term takes the word-by-word path: the text split with the analyzer's own
-tokenizer pattern, each distinct word analyzed once per index version, phrases found in the
-sequence of analyzed words. Both give the same spans (tests/test_snippets.py compares them
-on every word of the clinic's articles).
+all ASCII (so case is all that differs between a text's word and the indexed one), and terms
+of two or more letters, whose stems keep the word's first two letters (English Snowball only
+rewrites endings). Any other text or term takes the word-by-word path: the text split with the
+analyzer's own tokenizer pattern, each distinct word analyzed once per index version, phrases
+found in the sequence of analyzed words. Both give the same spans (tests/test_snippets.py
+compares them on every word of the clinic's articles).
 """
 from __future__ import annotations
 
 import html
 import re
+import threading
 from collections import defaultdict
 from typing import Iterable
 
@@ -82,6 +83,7 @@ class Snippets:
         self._surface: dict[str, tuple[str, ...]] = {}
         self._stems: dict[str, tuple[str, ...]] = {}
         self._patterns: dict[frozenset[str], list[re.Pattern]] = {}
+        self._patterns_lock = threading.Lock()
         # What may stand between a phrase's words: non-word characters and stopped tokens (stop
         # words, and tokens shorter than the filter's minimum size).
         stops = next((f for f in analyzer.items if isinstance(f, StopFilter)), None)
@@ -132,9 +134,10 @@ class Snippets:
                     # A lookahead finds overlapping occurrences, as the word-by-word path does.
                     joined = self._between.join(_token_of(map(re.escape, link)) for link in links)
                     found.append(re.compile(f"(?=({joined}))", re.IGNORECASE))
-        if len(self._patterns) >= PATTERNS_KEPT:
-            self._patterns.pop(next(iter(self._patterns)))
-        self._patterns[words] = found
+        with self._patterns_lock:  # threaded servers share the engine
+            if len(self._patterns) >= PATTERNS_KEPT:
+                self._patterns.pop(next(iter(self._patterns)))
+            self._patterns[words] = found
         return found
 
     def _can_look_up(self, words: frozenset[str]) -> bool:
