@@ -122,14 +122,19 @@ def build_both(articles: Path, workdir: Path) -> tuple[float, float]:
 
 
 def incremental_update(articles: Path, workdir: Path) -> tuple[float, float]:
-    """Seconds for one changed article: the index update alone, and the whole `kb index` command."""
+    """Seconds for one changed article: `kb index`'s work in process (the folder checked against the
+    current version's outlines, the changed file parsed, the index updated), and the whole command
+    (with the interpreter's start-up and imports)."""
     taxonomy = load_taxonomy(articles / "taxonomy.yaml")
+    store = IndexStore(workdir / "index")
     path = sorted(articles.glob("*.md"))[len(list(articles.glob("*.md"))) // 2]
     path.write_text(path.read_text(encoding="utf-8") + "\nOne more sentence about downtime.\n", encoding="utf-8")
-    loaded = load_folder(articles, taxonomy)
     started = time.perf_counter()
-    update_index(IndexStore(workdir / "index"), loaded, taxonomy)
+    loaded = load_folder(articles, taxonomy, store.known_outlines(taxonomy))
+    report = update_index(store, loaded, taxonomy)
     update = time.perf_counter() - started
+    if (report.updated, len(loaded.articles)) != (1, 1):
+        raise RuntimeError(f"expected one article parsed and updated, got {len(loaded.articles)} parsed: {report.summary()}")
     path.write_text(path.read_text(encoding="utf-8") + "\nAnd one about cost.\n", encoding="utf-8")
     env = {**os.environ, "KB_ARTICLES_DIR": str(articles), "KB_INDEX_DIR": str(workdir / "index")}
     started = time.perf_counter()
@@ -334,7 +339,7 @@ def main() -> int:
         sections.append("Resident memory per worker after the load (MB): " + "; ".join(f"{k} {', '.join(f'{m:.0f}' for m in v)}" for k, v in memory.items()))
     lines = ["| index | kb | FTS5 reference |", "|---|---|---|"]
     lines += [f"| {name} | {ours:.2f} | {theirs:.2f} |" for name, ours, theirs in index_rows]
-    lines.append(f"| clinic: one-article incremental update, index step s | {update:.2f} | |")
+    lines.append(f"| clinic: one-article incremental update, in process (check folder, parse, index) s | {update:.2f} | |")
     lines.append(f"| clinic: one-article incremental update, whole `kb index` command s | {command:.2f} | |")
     sections.append("\n".join(lines))
     text = "\n\n".join(sections)

@@ -10,10 +10,11 @@ import logging
 import os
 import re
 import threading
-from dataclasses import dataclass, field
+import time
+from dataclasses import dataclass, field, replace
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, Mapping
 
 import frontmatter
 import markdown
@@ -32,6 +33,9 @@ INTERNAL_LINK = re.compile(r"\]\((?:/articles/([^)#?\s]+)|([a-z0-9-]+)\.md)(?:#[
 
 #: Folders of at least this many articles are parsed by several processes, at most this many, in chunks this big.
 PARALLEL_LOAD_MINIMUM, MAX_LOAD_PROCESSES, PARALLEL_LOAD_CHUNK = 500, 4, 64
+#: A file modified this close to the moment it was read may change again within the same
+#: timestamp tick without its stamp changing (git's "racily clean" case): its content is hashed next time.
+RACY_NANOSECONDS = 2_000_000_000
 
 MARKDOWN_EXTENSIONS = ["toc", "tables", "fenced_code", "sane_lists", "attr_list"]
 HEADING_TAGS = ("h1", "h2", "h3", "h4", "h5", "h6")
@@ -93,17 +97,70 @@ class Article:
     related: tuple[str, ...] = ()
     links: tuple[tuple[str, int], ...] = ()
     content_hash: str = ""
+    stamp: tuple[int, ...] | None = None
     lines: dict[str, int] = field(default_factory=dict, repr=False)
+
+    def outline(self) -> Outline:
+        related = tuple(
+            (slug, self.lines.get(f"related:{position}", self.lines.get("related", 1)))
+            for position, slug in enumerate(self.related)
+        )
+        return Outline(self.slug, self.path, self.content_hash, self.stamp, related, self.links)
+
+
+@dataclass(frozen=True)
+class Outline:
+    """What the checks across a folder need of one article (its slug and the articles it points
+    to, with their lines), and how to tell its file unchanged later without reading it again:
+    the stamp (size, modification and change times, inode) and the hash of its bytes."""
+
+    slug: str
+    path: str
+    content_hash: str
+    stamp: tuple[int, ...] | None
+    related: tuple[tuple[str, int], ...] = ()
+    links: tuple[tuple[str, int], ...] = ()
+
+    def to_json(self) -> dict:
+        return {"hash": self.content_hash, "stamp": self.stamp, "related": self.related, "links": self.links}
+
+    @classmethod
+    def from_json(cls, slug: str, data: dict) -> Outline:
+        stamp = data.get("stamp")
+        return cls(
+            slug, "", str(data["hash"]), tuple(int(n) for n in stamp) if stamp else None,
+            tuple((str(s), int(line)) for s, line in data.get("related", ())),
+            tuple((str(s), int(line)) for s, line in data.get("links", ())),
+        )
 
 
 @dataclass
 class LoadResult:
+    """A folder's articles: those parsed, and those known unchanged since the outlines given to
+    `load_folder` (not parsed again), with every problem found across all of them."""
+
     articles: list[Article]
     problems: list[Problem]
+    unchanged: list[Outline] = field(default_factory=list)
 
     @property
     def rejected(self) -> list[str]:
         return sorted({p.path for p in self.problems if p.fatal})
+
+    @property
+    def outlines(self) -> list[Outline]:
+        return [a.outline() for a in self.articles] + self.unchanged
+
+    def parse(self, outlines: list[Outline], taxonomy: Taxonomy) -> LoadResult:
+        """This result with those unchanged articles parsed after all (the index needs their text)."""
+        slugs = {o.slug for o in outlines}
+        articles, problems = list(self.articles), list(self.problems)
+        for outcome in _load_all([Path(o.path) for o in outlines], taxonomy):
+            if isinstance(outcome, Article):
+                articles.append(outcome)
+            else:
+                problems.extend(outcome)
+        return LoadResult(articles, problems, [o for o in self.unchanged if o.slug not in slugs])
 
 
 class ArticleInvalid(Exception):
@@ -190,7 +247,9 @@ def load_article(path: Path, taxonomy: Taxonomy, display_path: str | None = None
     if not SLUG.match(slug):
         problem(1, f"file name '{path.name}' must be a slug: lowercase letters, digits and '-', ending in .md")
     try:
-        raw = path.read_bytes()
+        with open(path, "rb") as handle:
+            stamp = _stamp(os.fstat(handle.fileno()))  # before reading: a later change then shows
+            raw = handle.read()
         text = raw.decode("utf-8")
     except OSError as exc:
         raise ArticleInvalid([Problem(shown, 1, f"cannot read the file ({exc.strerror})")]) from exc
@@ -281,30 +340,87 @@ def load_article(path: Path, taxonomy: Taxonomy, display_path: str | None = None
         sources=tuple(sources),
         related=tuple(dict.fromkeys(related)),
         links=tuple(_internal_links(body, body_start)),
-        content_hash=hashlib.sha256(raw).hexdigest()[:20],
+        content_hash=_content_hash(raw),
+        stamp=stamp,
         lines={**lines, **{f"related:{i}": line for i, line in item_lines.get("related", {}).items()}},
     )
 
 
-def load_folder(folder: Path, taxonomy: Taxonomy) -> LoadResult:
-    """Load every *.md under `folder`; bad files become Problems while the rest load."""
+def load_folder(folder: Path, taxonomy: Taxonomy, previous: Mapping[str, Outline] | None = None) -> LoadResult:
+    """Load every *.md under `folder`; bad files become Problems while the rest load.
+
+    `previous` (slug -> Outline, from the index's manifest) lets files whose stamp or bytes are
+    the same as then skip parsing: they come back as `unchanged` outlines.
+    """
     folder = Path(folder)
-    paths = [
-        path for path in sorted(folder.rglob("*.md"))
-        if not any(part.startswith(".") for part in path.relative_to(folder).parts)
-    ]
+    to_parse: list[Path] = []
+    unchanged: list[Outline] = []
+    for path in _article_paths(folder):
+        known = _still_the_same(previous.get(_slug_of(path)), path) if previous else None
+        if known is None:
+            to_parse.append(Path(path))
+        else:
+            unchanged.append(known)
     articles: list[Article] = []
     problems: list[Problem] = []
-    for outcome in _load_all(paths, taxonomy):
+    for outcome in _load_all(to_parse, taxonomy):
         if isinstance(outcome, Article):
             articles.append(outcome)
         else:
             problems.extend(outcome)
-    problems.extend(_duplicate_slugs(articles))
+    everything = sorted([a.outline() for a in articles] + unchanged, key=lambda o: _path_order(o.path))
+    problems.extend(_duplicate_slugs(everything))
     rejected = {p.path for p in problems if p.fatal}
     articles = [a for a in articles if a.path not in rejected]
-    problems.extend(_check_links(articles))
-    return LoadResult(articles, problems)
+    unchanged = [o for o in unchanged if o.path not in rejected]
+    problems.extend(_check_links([o for o in everything if o.path not in rejected]))
+    return LoadResult(articles, problems, unchanged)
+
+
+def _article_paths(folder: Path) -> list[str]:
+    """Every *.md under `folder` in the order of sorted Paths, skipping hidden files and folders.
+    A folder named like an article is listed too, so that it is reported, not silently skipped.
+    Plain strings and os.walk: with 10,000 files, pathlib's objects cost more than the stat calls."""
+    found = []
+    for top, folders, files in os.walk(str(folder), followlinks=True):
+        folders[:] = [name for name in folders if not name.startswith(".")]
+        found += [os.path.join(top, name) for name in files + folders if name.endswith(".md") and not name.startswith(".")]
+    return sorted(found, key=_path_order)
+
+
+def _path_order(path: str) -> list[str]:
+    return path.split(os.sep)
+
+
+def _slug_of(path: str) -> str:
+    return os.path.splitext(os.path.basename(path))[0]
+
+
+def _still_the_same(known: Outline | None, path: str) -> Outline | None:
+    """`known` for this path when the file has not changed since: same stamp, or else same bytes."""
+    if known is None:
+        return None
+    try:
+        if known.stamp is not None and _stamp(os.stat(path)) == known.stamp:
+            return replace(known, path=path)
+        with open(path, "rb") as handle:
+            stamp = _stamp(os.fstat(handle.fileno()))
+            same = _content_hash(handle.read()) == known.content_hash
+    except OSError:
+        return None  # parsing it reports why it can't be read
+    return replace(known, path=path, stamp=stamp) if same else None
+
+
+def _stamp(status: os.stat_result) -> tuple[int, ...] | None:
+    """What changes whenever a file's content may have (git's test of the same), or None when the
+    file was modified so recently that another change could still leave it the same."""
+    if status.st_mtime_ns > time.time_ns() - RACY_NANOSECONDS:
+        return None
+    return (status.st_size, status.st_mtime_ns, status.st_ctime_ns, status.st_ino)
+
+
+def _content_hash(raw: bytes) -> str:
+    return hashlib.sha256(raw).hexdigest()[:20]
 
 
 def _load_all(paths: list[Path], taxonomy: Taxonomy) -> Iterator[Article | list[Problem]]:
@@ -324,34 +440,33 @@ def _load_or_problems(path: Path, taxonomy: Taxonomy) -> Article | list[Problem]
         return exc.problems
 
 
-def _duplicate_slugs(articles: list[Article]) -> list[Problem]:
+def _duplicate_slugs(outlines: list[Outline]) -> list[Problem]:
     """Two files in different subfolders with one name would share a URL: reject the later ones."""
     seen: dict[str, str] = {}
     problems = []
-    for article in articles:
-        if article.slug in seen:
-            problems.append(Problem(article.path, 1, f"slug '{article.slug}' is already used by {seen[article.slug]}"))
+    for outline in outlines:
+        if outline.slug in seen:
+            problems.append(Problem(outline.path, 1, f"slug '{outline.slug}' is already used by {seen[outline.slug]}"))
         else:
-            seen[article.slug] = article.path
+            seen[outline.slug] = outline.path
     return problems
 
 
-def _check_links(articles: list[Article]) -> list[Problem]:
-    """`related` slugs and links to other articles must exist; a broken one is reported and dropped."""
-    slugs = {a.slug for a in articles}
+def _check_links(outlines: list[Outline]) -> list[Problem]:
+    """`related` slugs and links to other articles should exist; a broken one is reported.
+
+    The article keeps its `related` list as written: pages show the related articles that exist
+    and the reader may see, so one added later appears without its neighbours being indexed again.
+    """
+    slugs = {o.slug for o in outlines}
     problems = []
-    for article in articles:
-        kept = []
-        for position, slug in enumerate(article.related):
-            if slug in slugs:
-                kept.append(slug)
-            else:
-                line = article.lines.get(f"related:{position}", article.lines.get("related", 1))
-                problems.append(Problem(article.path, line, f"related article '{slug}' does not exist", fatal=False))
-        article.related = tuple(kept)
-        for slug, line in article.links:
+    for outline in outlines:
+        for slug, line in outline.related:
             if slug not in slugs:
-                problems.append(Problem(article.path, line, f"link to article '{slug}' does not exist", fatal=False))
+                problems.append(Problem(outline.path, line, f"related article '{slug}' does not exist", fatal=False))
+        for slug, line in outline.links:
+            if slug not in slugs:
+                problems.append(Problem(outline.path, line, f"link to article '{slug}' does not exist", fatal=False))
     return problems
 
 

@@ -26,7 +26,9 @@ def _fail(error: KbError, code: int = 2):
     raise SystemExit(code)
 
 
-def _load() -> tuple[Taxonomy, LoadResult]:
+def _load(previous_from: IndexStore | None = None) -> tuple[Taxonomy, LoadResult]:
+    """The taxonomy and the articles; with an index store, files unchanged since its current
+    version are not parsed again (their outlines come from its manifest)."""
     config = current_app.config
     try:
         taxonomy = load_taxonomy(config["TAXONOMY_FILE"])
@@ -35,7 +37,8 @@ def _load() -> tuple[Taxonomy, LoadResult]:
     folder = Path(config["ARTICLES_DIR"])
     if not folder.is_dir():
         _fail(KbError(f"articles folder {folder} does not exist (set KB_ARTICLES_DIR)"))
-    return taxonomy, load_folder(folder, taxonomy)
+    previous = previous_from.known_outlines(taxonomy) if previous_from else None
+    return taxonomy, load_folder(folder, taxonomy, previous)
 
 
 def _report_problems(loaded: LoadResult) -> None:
@@ -46,9 +49,9 @@ def _report_problems(loaded: LoadResult) -> None:
 
 def build_index(full: bool = False, wait: float = 0.0, show_progress: bool = False):
     """Load the articles and bring the index up to date; returns the report (used by `serve` too)."""
-    taxonomy, loaded = _load()
-    _report_problems(loaded)
     store = IndexStore(current_app.config["INDEX_DIR"])
+    taxonomy, loaded = _load(None if full else store)
+    _report_problems(loaded)
     if show_progress and loaded.articles:
         with click.progressbar(length=len(loaded.articles), label="Indexing", file=sys.stderr) as bar:
             done = [0]

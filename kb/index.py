@@ -31,7 +31,7 @@ from whoosh import index as whoosh_index
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 
 from kb.analysis import spelling_analyzer, text_analyzer
-from kb.articles import Article, LoadResult, Problem
+from kb.articles import Article, LoadResult, Outline, Problem
 from kb.errors import IndexBusy, IndexUnavailable
 from kb.taxonomy import FACET_KEYS, Taxonomy, load_taxonomy
 
@@ -112,24 +112,43 @@ def document(article: Article, taxonomy: Taxonomy) -> dict:
 
 @dataclass
 class Manifest:
+    """What a version holds: each article's content hash, and its outline (how to tell its file
+    unchanged without parsing it; what it links to), with the schema and taxonomy it was built with."""
+
     schema: int
     taxonomy: str
     articles: dict[str, str]
     created: str
+    outlines: dict[str, dict] = field(default_factory=dict)
 
     @classmethod
     def read(cls, folder: Path) -> Manifest | None:
         try:
             data = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
-            return cls(int(data["schema"]), str(data["taxonomy"]), dict(data["articles"]), str(data["created"]))
-        except (OSError, ValueError, KeyError, TypeError):
+            return cls(
+                int(data["schema"]), str(data["taxonomy"]), dict(data["articles"]), str(data["created"]),
+                dict(data.get("outlines", {})),
+            )
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return None
 
     def write(self, folder: Path) -> None:
         # Write beside and rename: the old manifest may be a hard link shared with the live version.
+        # No indent: json's C encoder only runs without one, and 10,000 outlines are megabytes.
         tmp = folder / f".{MANIFEST}.tmp"
-        tmp.write_text(json.dumps(self.__dict__, indent=1, sort_keys=True), encoding="utf-8")
+        tmp.write_text(json.dumps(self.__dict__, sort_keys=True, separators=(",", ":")), encoding="utf-8")
         os.replace(tmp, folder / MANIFEST)
+
+    def known_outlines(self, taxonomy: Taxonomy) -> dict[str, Outline]:
+        """slug -> Outline of the articles indexed in this version, when the articles it was built
+        from are still valid as they were (same schema and taxonomy); else nothing."""
+        if self.schema != SCHEMA_VERSION or self.taxonomy != taxonomy.fingerprint:
+            return {}
+        try:
+            return {slug: Outline.from_json(slug, data) for slug, data in self.outlines.items() if self.articles.get(slug) == data["hash"]}
+        except (KeyError, TypeError, ValueError):
+            log.warning("the index manifest's outlines cannot be read; every article is parsed again")
+            return {}
 
 
 @dataclass
@@ -160,6 +179,9 @@ class IndexStore:
 
     def __init__(self, root: str | Path):
         self.root = Path(root)
+        # The last manifest read, by version name: a published version never changes, and
+        # `kb index` reads the current one twice (outlines before the lock, hashes under it).
+        self._last_manifest: tuple[str, Manifest | None] | None = None
 
     def current_name(self) -> str | None:
         try:
@@ -185,7 +207,16 @@ class IndexStore:
 
     def manifest(self) -> Manifest | None:
         name = self.current_name()
-        return Manifest.read(self.root / name) if name else None
+        if name is None:
+            return None
+        if self._last_manifest is None or self._last_manifest[0] != name:
+            self._last_manifest = (name, Manifest.read(self.root / name))
+        return self._last_manifest[1]
+
+    def known_outlines(self, taxonomy: Taxonomy) -> dict[str, Outline]:
+        """The current version's outlines (for `load_folder`'s `previous`), or nothing to rely on."""
+        manifest = self.manifest()
+        return manifest.known_outlines(taxonomy) if manifest else {}
 
     def writer_lock(self, wait: float = 0.0) -> filelock.BaseFileLock:
         self.root.mkdir(parents=True, exist_ok=True)
@@ -238,22 +269,16 @@ def update_index(
         store.clean()
     finally:
         lock.release()
-    report.problems = list(loaded.problems)
     report.seconds = time.perf_counter() - started
     return report
 
 
 def _update_locked(store, loaded, taxonomy, full, progress) -> IndexReport:
     old = store.manifest()
-    wanted = {a.slug: a.content_hash for a in loaded.articles}
     before = old.articles if old else {}
-    report = IndexReport(
-        added=sum(1 for s in wanted if s not in before),
-        updated=sum(1 for s, h in wanted.items() if s in before and before[s] != h),
-        removed=sum(1 for s in before if s not in wanted),
-    )
-    report.unchanged = len(wanted) - report.added - report.updated
     rebuild = full or old is None or old.schema != SCHEMA_VERSION or old.taxonomy != taxonomy.fingerprint
+    loaded = _parse_what_the_index_lacks(loaded, before, rebuild, taxonomy)
+    report = _compare(before, loaded)
     if not rebuild and not (report.added or report.updated or report.removed):
         report.version = store.current_name()
         return report
@@ -263,12 +288,18 @@ def _update_locked(store, loaded, taxonomy, full, progress) -> IndexReport:
         if ix is None:
             rebuild = True
             ix = whoosh_index.create_in(str(tmp), build_schema(taxonomy))
+            loaded = _parse_what_the_index_lacks(loaded, before, rebuild, taxonomy)
+            report = _compare(before, loaded)
+        outlines = {o.slug: o for o in loaded.outlines}
         changed = [a for a in loaded.articles if rebuild or before.get(a.slug) != a.content_hash]
-        gone = [] if rebuild else [s for s in before if s not in wanted]
+        gone = [] if rebuild else [s for s in before if s not in outlines]
         _write(ix, changed, gone, taxonomy, rebuild, progress)
         ix.close()
         (tmp / TAXONOMY_COPY).write_text(Path(taxonomy.path).read_text(encoding="utf-8"), encoding="utf-8")
-        Manifest(SCHEMA_VERSION, taxonomy.fingerprint, wanted, dt.datetime.now(dt.timezone.utc).isoformat()).write(tmp)
+        Manifest(
+            SCHEMA_VERSION, taxonomy.fingerprint, {slug: o.content_hash for slug, o in outlines.items()},
+            dt.datetime.now(dt.timezone.utc).isoformat(), {slug: o.to_json() for slug, o in outlines.items()},
+        ).write(tmp)
         report.version = store.publish(tmp)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -276,6 +307,27 @@ def _update_locked(store, loaded, taxonomy, full, progress) -> IndexReport:
     report.full = rebuild
     log.info("index version %s: %s", report.version, report.summary())
     return report
+
+
+def _compare(indexed: dict[str, str], loaded: LoadResult) -> IndexReport:
+    """What updating an index holding `indexed` (slug -> content hash) to `loaded` adds, changes and removes."""
+    wanted = {o.slug: o.content_hash for o in loaded.outlines}
+    report = IndexReport(
+        added=sum(1 for s in wanted if s not in indexed),
+        updated=sum(1 for s, h in wanted.items() if s in indexed and indexed[s] != h),
+        removed=sum(1 for s in indexed if s not in wanted),
+        problems=list(loaded.problems),
+    )
+    report.unchanged = len(wanted) - report.added - report.updated
+    return report
+
+
+def _parse_what_the_index_lacks(loaded: LoadResult, indexed: dict[str, str], rebuild: bool, taxonomy: Taxonomy) -> LoadResult:
+    """`loaded` with its unchanged articles parsed where the index does not hold them as they are:
+    all of them for a rebuild; any whose hash the current version does not have (another
+    `kb index` may have published a version since the outlines were read)."""
+    lacking = [o for o in loaded.unchanged if rebuild or indexed.get(o.slug) != o.content_hash]
+    return loaded.parse(lacking, taxonomy) if lacking else loaded
 
 
 def _clone_for_update(store: IndexStore, tmp: Path):

@@ -26,8 +26,11 @@ def _no_outside_config(monkeypatch):
 
 
 def build(articles: Path, index_dir: Path, **options):
+    """What `kb index` does: files unchanged since the current version are not parsed again."""
     taxonomy = load_taxonomy(articles / "taxonomy.yaml")
-    return update_index(IndexStore(index_dir), load_folder(articles, taxonomy), taxonomy, **options)
+    store = IndexStore(index_dir)
+    previous = None if options.get("full") else store.known_outlines(taxonomy)
+    return update_index(store, load_folder(articles, taxonomy, previous), taxonomy, **options)
 
 
 @pytest.fixture(scope="session")

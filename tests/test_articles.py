@@ -1,8 +1,10 @@
 import datetime as dt
+import os
+import time
 
 import pytest
 
-from kb.articles import ArticleInvalid, load_article, load_folder, render_markdown
+from kb.articles import Outline, ArticleInvalid, load_article, load_folder, render_markdown
 from kb.taxonomy import load_taxonomy
 from conftest import FIXTURES
 
@@ -99,13 +101,14 @@ def test_folder_rejects_bad_files_and_keeps_the_rest(tmp_path, taxonomy):
     assert result.rejected == sorted([str(tmp_path / "bad.md"), str(tmp_path / "binary.md")])
 
 
-def test_broken_related_and_links_are_reported_and_dropped(tmp_path, taxonomy):
+def test_broken_related_and_links_are_reported_and_kept_as_written(tmp_path, taxonomy):
     write(tmp_path, GOOD.replace("---\nBody", "related: [good, missing]\n---\nSee [x](/articles/ghost) and [y](good.md)."), name="linker.md")
     write(tmp_path, GOOD, name="good.md")
     result = load_folder(tmp_path, taxonomy)
     assert {a.slug for a in result.articles} == {"good", "linker"}
     linker = next(a for a in result.articles if a.slug == "linker")
-    assert linker.related == ("good",)
+    # Pages show only related articles that exist (tests/test_search.py), so one added later appears.
+    assert linker.related == ("good", "missing")
     messages = sorted(p.message for p in result.problems)
     assert messages == ["link to article 'ghost' does not exist", "related article 'missing' does not exist"]
     assert all(not p.fatal for p in result.problems)
@@ -137,3 +140,98 @@ def test_markdown_keeps_ordinary_markup_and_heading_anchors():
     assert "<strong>bold</strong>" in html and "<table>" in html
     assert 'rel="noopener noreferrer"' in html
     assert [(h.level, h.anchor, h.text) for h in headings] == [(2, "side-effects", "Side effects")]
+
+
+# -- files unchanged since the last index are not parsed again -------------------------------------
+
+
+def settled(path, seconds_ago=60):
+    """Give a file an old modification time, as files not edited lately have (see RACY_NANOSECONDS)."""
+    moment = time.time() - seconds_ago
+    os.utime(path, (moment, moment))
+    return path
+
+
+def outlines_of(result):
+    return {o.slug: Outline.from_json(o.slug, o.to_json()) for o in result.outlines}
+
+
+def test_files_unchanged_since_the_outlines_are_not_parsed(tmp_path, taxonomy):
+    for name in ("one.md", "two.md", "three.md"):
+        settled(write(tmp_path, GOOD, name=name))
+    first = load_folder(tmp_path, taxonomy)
+    assert len(first.articles) == 3 and not first.unchanged
+    assert all(a.stamp is not None for a in first.articles)
+
+    write(tmp_path, GOOD.replace("Body text.", "Body text, changed."), name="two.md")
+    again = load_folder(tmp_path, taxonomy, outlines_of(first))
+
+    assert [a.slug for a in again.articles] == ["two"]
+    assert sorted(o.slug for o in again.unchanged) == ["one", "three"]
+    assert {o.path for o in again.unchanged} == {str(tmp_path / "one.md"), str(tmp_path / "three.md")}
+
+
+def test_a_change_that_keeps_size_and_modification_time_is_still_seen(tmp_path, taxonomy):
+    path = settled(write(tmp_path, GOOD, name="one.md"))
+    first = load_folder(tmp_path, taxonomy)
+    old = path.stat()
+    path.write_text(GOOD.replace("Body", "Bodx"), encoding="utf-8")
+    os.utime(path, ns=(old.st_atime_ns, old.st_mtime_ns))  # as `cp -p` or an archive would leave it
+    assert path.stat().st_size == old.st_size and path.stat().st_mtime_ns == old.st_mtime_ns
+
+    again = load_folder(tmp_path, taxonomy, outlines_of(first))
+
+    assert [a.slug for a in again.articles] == ["one"] and again.articles[0].text == "Bodx text."
+
+
+def test_a_touched_file_with_the_same_bytes_is_unchanged_and_gets_its_new_stamp(tmp_path, taxonomy):
+    path = settled(write(tmp_path, GOOD, name="one.md"))
+    first = load_folder(tmp_path, taxonomy)
+    settled(path, seconds_ago=30)
+
+    again = load_folder(tmp_path, taxonomy, outlines_of(first))
+
+    assert not again.articles and [o.slug for o in again.unchanged] == ["one"]
+    assert again.unchanged[0].stamp != first.articles[0].stamp
+    assert again.unchanged[0].stamp[1] == path.stat().st_mtime_ns
+
+
+def test_a_file_read_moments_after_a_change_is_hashed_next_time_not_trusted_by_its_stamp(tmp_path, taxonomy):
+    write(tmp_path, GOOD, name="one.md")  # modified just now: another change in the same tick could hide
+    first = load_folder(tmp_path, taxonomy)
+    assert first.articles[0].stamp is None
+
+    unchanged = load_folder(tmp_path, taxonomy, outlines_of(first))
+    assert [o.slug for o in unchanged.unchanged] == ["one"]
+    write(tmp_path, GOOD.replace("Body", "Bodx"), name="one.md")
+    assert [a.slug for a in load_folder(tmp_path, taxonomy, outlines_of(first)).articles] == ["one"]
+
+
+def test_checks_across_the_folder_cover_unchanged_files(tmp_path, taxonomy):
+    linker = GOOD.replace("---\nBody", "related: [missing]\n---\nSee [x](/articles/ghost).")
+    settled(write(tmp_path, linker, name="linker.md"))
+    settled(write(tmp_path, GOOD, name="good.md"))
+    first = load_folder(tmp_path, taxonomy)
+    (tmp_path / "sub").mkdir()
+    write(tmp_path / "sub", GOOD, name="linker.md")  # a second file with the slug of an unchanged one
+
+    again = load_folder(tmp_path, taxonomy, outlines_of(first))
+
+    assert [str(p) for p in again.problems] == [
+        f"{tmp_path / 'sub' / 'linker.md'}:1: slug 'linker' is already used by {tmp_path / 'linker.md'}",
+        f"{tmp_path / 'linker.md'}:5: related article 'missing' does not exist",
+        f"{tmp_path / 'linker.md'}:7: link to article 'ghost' does not exist",
+    ]
+    assert sorted(o.slug for o in again.unchanged) == ["good", "linker"] and not again.articles
+
+
+def test_parse_turns_unchanged_outlines_into_articles(tmp_path, taxonomy):
+    settled(write(tmp_path, GOOD, name="one.md"))
+    settled(write(tmp_path, GOOD, name="two.md"))
+    again = load_folder(tmp_path, taxonomy, outlines_of(load_folder(tmp_path, taxonomy)))
+    write(tmp_path, "no front matter", name="two.md")  # changed between the load and the parse
+
+    parsed = again.parse(again.unchanged, taxonomy)
+
+    assert [a.slug for a in parsed.articles] == ["one"] and not parsed.unchanged
+    assert parsed.rejected == [str(tmp_path / "two.md")]

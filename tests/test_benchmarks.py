@@ -60,6 +60,7 @@ def test_speed_benchmark_runs_on_a_tiny_collection_and_a_small_clinic_corpus(tin
     result = run("speed.py", "--data", str(tiny_collection), "--clinic-size", "60", "--no-http", "--no-record")
     assert result.returncode == 0, result.stderr
     for row in ("| NFCorpus: kb search |", "| NFCorpus: FTS5 reference |", "| clinic 60: kb search |", "| clinic suggest: kb |",
+                "| clinic: one-article incremental update, in process (check folder, parse, index) s |",
                 "| clinic: one-article incremental update, whole `kb index` command s |"):
         assert row in result.stdout, row
 

@@ -4,8 +4,11 @@ import os
 import pytest
 from whoosh import index as whoosh_index
 
+from kb.articles import load_folder
 from kb.errors import IndexBusy
-from kb.index import IndexStore, Manifest, SCHEMA_VERSION
+from kb.index import IndexStore, Manifest, SCHEMA_VERSION, update_index
+from kb.search import Engine
+from kb.taxonomy import load_taxonomy
 from conftest import build
 
 
@@ -138,3 +141,78 @@ def test_current_is_a_symlink_switched_atomically(articles_copy, tmp_path):
     build(articles_copy, store.root)
     assert os.path.islink(store.root / "current")
     assert not list(store.root.glob(".current-*"))
+
+
+# -- updates parse only the files changed since the current version -------------------------------
+
+
+def test_the_manifest_outlines_every_indexed_article(articles_copy, tmp_path):
+    store = IndexStore(tmp_path / "index")
+    build(articles_copy, store.root)
+    manifest = Manifest.read(store.current_path())
+    assert set(manifest.outlines) == set(manifest.articles)
+    assert all(manifest.outlines[slug]["hash"] == digest for slug, digest in manifest.articles.items())
+    linker = manifest.outlines["what-is-microneedling"]
+    assert [slug for slug, _ in linker["related"]] == ["microneedling-cost", "side-effects"]
+
+
+def test_an_update_parses_only_the_changed_file(articles_copy, tmp_path):
+    store = IndexStore(tmp_path / "index")
+    build(articles_copy, store.root)
+    taxonomy = load_taxonomy(articles_copy / "taxonomy.yaml")
+    cost = articles_copy / "microneedling-cost.md"
+    cost.write_text(cost.read_text().replace("A course of", "A full course of"))
+
+    loaded = load_folder(articles_copy, taxonomy, store.known_outlines(taxonomy))
+    report = update_index(store, loaded, taxonomy)
+
+    assert [a.slug for a in loaded.articles] == ["microneedling-cost"] and len(loaded.unchanged) == 6
+    assert (report.added, report.updated, report.removed, report.unchanged, report.full) == (0, 1, 0, 6, False)
+    assert doc_count(store) == 7
+    assert set(Manifest.read(store.current_path()).outlines) == set(Manifest.read(store.current_path()).articles)
+
+
+def test_outlines_are_not_trusted_across_a_taxonomy_change(articles_copy, tmp_path):
+    store = IndexStore(tmp_path / "index")
+    build(articles_copy, store.root)
+    taxonomy_file = articles_copy / "taxonomy.yaml"
+    taxonomy_file.write_text(taxonomy_file.read_text().replace("[box car]", "[box car, boxcar scars]"))
+    assert store.known_outlines(load_taxonomy(taxonomy_file)) == {}
+
+
+def test_an_unchanged_file_is_parsed_when_another_run_indexed_it_differently_meanwhile(articles_copy, tmp_path):
+    store = IndexStore(tmp_path / "index")
+    build(articles_copy, store.root)
+    taxonomy = load_taxonomy(articles_copy / "taxonomy.yaml")
+    cost = articles_copy / "microneedling-cost.md"
+    original = cost.read_text()
+    loaded = load_folder(articles_copy, taxonomy, store.known_outlines(taxonomy))  # every file unchanged
+    cost.write_text(original.replace("A course of", "A full course of"))
+    build(articles_copy, store.root)  # another `kb index` publishes the edit
+    cost.write_text(original)  # and the edit is undone before this run takes the lock
+
+    report = update_index(store, loaded, taxonomy)
+
+    assert report.updated == 1
+    ix = whoosh_index.open_dir(str(store.current_path()))
+    with ix.searcher() as searcher:
+        assert "full course" not in searcher.document(slug="microneedling-cost")["body"]
+    ix.close()
+
+
+def test_a_related_article_added_later_shows_without_its_neighbour_being_indexed_again(articles_copy, tmp_path):
+    store = IndexStore(tmp_path / "index")
+    linker = articles_copy / "what-is-microneedling.md"
+    linker.write_text(linker.read_text().replace("related: [", "related: [aftercare-later, "))
+    build(articles_copy, store.root)
+    (articles_copy / "aftercare-later.md").write_text("---\ntitle: Aftercare\nsummary: Looking after skin.\n---\nText.\n")
+
+    report = build(articles_copy, store.root)
+
+    assert (report.added, report.updated) == (1, 0)
+    engine = Engine(store, store.current_name())
+    try:
+        related = [r["slug"] for r in engine.article("what-is-microneedling")["related"]]
+    finally:
+        engine.close()
+    assert related == ["aftercare-later", "microneedling-cost", "side-effects"]
