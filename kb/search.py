@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 from typing import Mapping, Sequence
 
 import numpy as np
-from whoosh import spelling
 from whoosh.query import Term
 
 from kb import scoring
@@ -28,6 +27,7 @@ from kb.errors import BadParameter, IndexUnavailable, NotFound, QueryTooLong
 from kb.index import IndexStore
 from kb.ranking import Ranking
 from kb.snippets import Snippets
+from kb.spelling import Speller
 from kb.taxonomy import FACET_KEYS, LISTED_FACETS, Taxonomy
 
 log = logging.getLogger(__name__)
@@ -165,10 +165,7 @@ class Engine:
         # Spelling works from word lists in memory: Whoosh's reader corrector searches the
         # on-disk term table, which took 20-70 ms a misspelt word on NFCorpus.
         self._words = {audience: self._word_counts(audience) for audience in AUDIENCES}
-        self._correctors = {
-            audience: [spelling.ListCorrector(sorted(self._words[audience])), spelling.ListCorrector(sorted(self._vocabulary))]
-            for audience in AUDIENCES
-        }
+        self._spellers = {audience: Speller(self._words[audience], self._vocabulary) for audience in AUDIENCES}
         self._completions = {audience: self._build_completions(audience) for audience in AUDIENCES}
         self._snippets = Snippets(
             self.analyzer, maxchars=SNIPPET_CHARS, surround=SNIPPET_SURROUND, fragments=SNIPPET_FRAGMENTS, vocabulary=self._words["staff"]
@@ -203,15 +200,6 @@ class Engine:
                 word = word.decode("utf-8") if isinstance(word, bytes) else word
                 counts[word] = counts.get(word, 0) + info.doc_frequency()
         return counts
-
-    def _nearest(self, word: str, audience: str) -> str | None:
-        """The known word fewest edits away from `word`, the most frequent among equals."""
-        counts = self._words[audience]
-        for distance in (1, 2):
-            candidates = {c for corrector in self._correctors[audience] for c in corrector.suggest(word, limit=3, maxdist=distance, prefix=1)}
-            if candidates:
-                return max(sorted(candidates), key=lambda c: counts.get(c, 0))
-        return None
 
     def _build_completions(self, audience: str) -> Completions:
         counts = self._words[audience]
@@ -258,7 +246,7 @@ class Engine:
                 return word
             if folded in known:
                 return word
-            nearest = self._nearest(folded, audience)
+            nearest = self._spellers[audience].nearest(folded)
             if nearest is None:
                 return word
             changed = True
