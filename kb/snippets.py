@@ -9,6 +9,12 @@ searched for, the surface words that analyze to it ("scars", "scarring" for "sca
 among the indexed texts' own words, and one regular expression of them scans each hit's
 text in C. Whoosh's PinpointFragmenter then cuts the passages.
 
+The expression scans the text lowered (the same length, as the text's letters are ASCII here),
+not with IGNORECASE, and the single words' expression does not start with the lookbehinds that
+keep a match to whole tokens: each match is checked for them instead. Both let the regular
+expression engine skip to the positions where one of the words' first letters stands; together
+they halve the scan on NFCorpus abstracts.
+
 Synonym phrases ("topical anaesthetic" for "numbing cream") become one expression of their
 words' surface forms with stop words and punctuation allowed between them, as the index's
 SynonymFilter joined them.
@@ -54,6 +60,8 @@ LOOKUP_TERM = re.compile(r"[^\W\d_]{2,}")
 NON_ASCII_WORD_CHARACTER = re.compile(r"(?![\x00-\x7f])\w")
 #: How many searches' compiled expressions are kept.
 PATTERNS_KEPT = 256
+#: The end of a token just before a position: a word character, or one and a dot ("e.g" is a token).
+TOKEN_ENDS_HERE = re.compile(r"\w\.?\Z")
 
 
 class Snippets:
@@ -125,7 +133,7 @@ class Snippets:
         found = []
         surface = {w for term in words for w in self._surface_words(term)}
         if surface:
-            found.append(re.compile(_token_of(map(re.escape, surface)), re.IGNORECASE))
+            found.append(re.compile(_token_of(map(re.escape, surface), checked_before=True)))
         for term in words:
             for phrase in self._phrases.get(term, ()):
                 links = [self._stem_words(stem) for stem in phrase]
@@ -133,7 +141,7 @@ class Snippets:
                     # Stop words may stand between a phrase's words, as in the index ("skin (the) needling").
                     # A lookahead finds overlapping occurrences, as the word-by-word path does.
                     joined = self._between.join(_token_of(map(re.escape, link)) for link in links)
-                    found.append(re.compile(f"(?=({joined}))", re.IGNORECASE))
+                    found.append(re.compile(f"(?=({joined}))"))
         with self._patterns_lock:  # threaded servers share the engine
             if len(self._patterns) >= PATTERNS_KEPT:
                 self._patterns.pop(next(iter(self._patterns)))
@@ -148,15 +156,19 @@ class Snippets:
 
     def _spans_by_lookup(self, text: str, words: frozenset[str]) -> list[tuple[int, int]]:
         limit = self._fragmenter.charlimit
+        lowered = text.lower()  # the surface words are lower case; no IGNORECASE (see the module's notes)
         spans = []
         for pattern in self._patterns_for(words):
-            grouped = pattern.groups > 0
-            spans.extend(m.span(1) if grouped else m.span() for m in pattern.finditer(text, 0, limit))
+            if pattern.groups:  # a phrase's lookahead, whole-token checks included
+                spans.extend(m.span(1) for m in pattern.finditer(lowered, 0, limit))
+            else:
+                matches = pattern.finditer(lowered, 0, limit)
+                spans.extend(m.span() for m in matches if not TOKEN_ENDS_HERE.search(lowered, max(0, m.start() - 2), m.start()))
         return spans
 
     def snippet(self, text: str, words: frozenset[str]) -> str:
         """Up to `fragments` passages of `text` around `words` (indexed terms); '' when none occurs."""
-        if not NON_ASCII_WORD_CHARACTER.search(text) and self._can_look_up(words):
+        if (text.isascii() or not NON_ASCII_WORD_CHARACTER.search(text)) and self._can_look_up(words):
             spans = self._spans_by_lookup(text, words)
         else:
             spans = self._spans_word_by_word(text, words)
@@ -188,11 +200,13 @@ class Snippets:
         return spans
 
 
-def _token_of(alternatives: Iterable[str]) -> str:
+def _token_of(alternatives: Iterable[str], checked_before: bool = False) -> str:
     """An expression for any of `alternatives` (expressions) as a whole token of the tokenizer's
-    \\w+(\\.?\\w+)*: no word character or "word." just before it, none or ".word" just after it."""
+    \\w+(\\.?\\w+)*: no word character or "word." just before it (unless the caller checks that
+    with TOKEN_ENDS_HERE), none or ".word" just after it."""
     alternatives = "|".join(sorted(alternatives, key=len, reverse=True))
-    return rf"(?<!\w)(?<!\w\.)(?:{alternatives})(?!\w)(?!\.\w)"
+    before = "" if checked_before else r"(?<!\w)(?<!\w\.)"
+    return rf"{before}(?:{alternatives})(?!\w)(?!\.\w)"
 
 
 def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
