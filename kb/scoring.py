@@ -58,6 +58,8 @@ class Postings:
         self._avg_length = {f: (reader.field_length(f) / (self.doc_count or 1)) or 1.0 for f in fields}
         self._lengths = {f: self._field_lengths(f) for f in fields}
         self._cache: dict[tuple[str, str], TermPostings] = {}
+        # A query word's own postings over all its fields (see `word`), for words some document has.
+        self._words: dict[tuple[tuple[str, str, float], ...], TermPostings] = {}
         self._lock = threading.Lock()
 
     def _field_lengths(self, fieldname: str) -> np.ndarray:
@@ -112,7 +114,34 @@ class Postings:
         return np.concatenate(docs), np.concatenate(frequencies)
 
     def cached_terms(self) -> int:
-        return len(self._cache)
+        return len(self._cache) + len(self._words)
+
+    def word(self, terms: tuple[tuple[str, str, float], ...]) -> TermPostings:
+        """A query word's score in the documents that have it in any of its (field, term, field
+        weight) triples, before the word's own weight: worked out once per index version and kept
+        (only for words some document has, so what is kept is bounded by the index's vocabulary)."""
+        found = self._words.get(terms)
+        if found is not None:
+            return found
+        found = self._combine(terms)
+        if found.docs.size:
+            with self._lock:
+                self._words.setdefault(terms, found)
+        return found
+
+    def _combine(self, terms: tuple[tuple[str, str, float], ...]) -> TermPostings:
+        combined = np.zeros(self.doc_count, dtype=np.float64)
+        hit = np.zeros(self.doc_count, dtype=bool)
+        for fieldname, text, field_weight in terms:
+            found = self.term(fieldname, text)
+            if found is not None:
+                combined[found.docs] += field_weight * found.values
+                hit[found.docs] = True
+        docs = np.flatnonzero(hit).astype(np.int32)
+        values = combined[docs]
+        if self.ranking.model == "bm25f" and docs.size:
+            values = self.idf(docs.size) * self.saturate(values)
+        return TermPostings(docs, values)
 
 
 def _read_leaf(matcher) -> tuple[Sequence[int], Sequence[float]]:
@@ -144,24 +173,6 @@ class Scores(NamedTuple):
     matched: np.ndarray  # bool per document: at least one word of the query
 
 
-def word_scores(postings: Postings, clause: Clause) -> tuple[np.ndarray, np.ndarray]:
-    """One word's score in every document (its own weight applied), and which documents have it."""
-    n = postings.doc_count
-    combined = np.zeros(n, dtype=np.float64)
-    hit = np.zeros(n, dtype=bool)
-    for fieldname, text, field_weight in clause.terms:
-        found = postings.term(fieldname, text)
-        if found is None:
-            continue
-        combined[found.docs] += field_weight * found.values
-        hit[found.docs] = True
-    if postings.ranking.model == "bm25f":
-        containing = int(np.count_nonzero(hit))
-        if containing:
-            combined = postings.idf(containing) * postings.saturate(combined)
-    return clause.weight * combined, hit
-
-
 def score(postings: Postings, clauses: Sequence[Clause], coordination: float) -> Scores:
     """The sum of the query's word scores, scaled by the share of words matched.
 
@@ -171,9 +182,9 @@ def score(postings: Postings, clauses: Sequence[Clause], coordination: float) ->
     scores = np.zeros(n, dtype=np.float64)
     words = np.zeros(n, dtype=np.int16)
     for clause in clauses:
-        word, hit = word_scores(postings, clause)
-        scores += word
-        words += hit
+        found = postings.word(clause.terms)
+        scores[found.docs] += clause.weight * found.values
+        words[found.docs] += 1
     matched = words > 0
     if len(clauses) > 1 and coordination:
         scores *= (1 - coordination) + coordination * (words / len(clauses))
@@ -184,7 +195,8 @@ def add_words(postings: Postings, scores: np.ndarray, clauses: Sequence[Clause],
     """Add the words' scores to the documents in the `where` mask only (feedback reorders, never matches)."""
     extra = np.zeros_like(scores)
     for clause in clauses:
-        extra += word_scores(postings, clause)[0]
+        found = postings.word(clause.terms)
+        extra[found.docs] += clause.weight * found.values
     scores += np.where(where, extra, 0.0)
 
 

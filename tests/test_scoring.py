@@ -157,7 +157,9 @@ def test_top_breaks_ties_by_document_number_and_matches_a_full_sort():
 
 
 def test_terms_no_article_has_are_not_cached(engine):
+    """What is kept is bounded by the index's vocabulary, whatever words visitors type."""
     before = engine.postings.cached_terms()
     for word in ("qqqx", "zzzy", "wwwv"):
         assert engine.postings.term("body", word) is None
+        assert engine.postings.word((("title", word, 4.0), ("body", word, 1.0))).docs.size == 0
     assert engine.postings.cached_terms() == before
