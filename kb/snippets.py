@@ -9,11 +9,11 @@ searched for, the surface words that analyze to it ("scars", "scarring" for "sca
 among the indexed texts' own words, and one regular expression of them scans each hit's
 text in C. Whoosh's PinpointFragmenter then cuts the passages.
 
-The expression scans the text lowered (the same length, as the text's letters are ASCII here),
-not with IGNORECASE, and the single words' expression does not start with the lookbehinds that
-keep a match to whole tokens: each match is checked for them instead. Both let the regular
-expression engine skip to the positions where one of the words' first letters stands; together
-they halve the scan on NFCorpus abstracts.
+The expressions scan the text lowered (the same length, as the text's letters are ASCII here),
+not with IGNORECASE, and they do not start with the lookbehinds that keep a match to whole
+tokens: each match is checked for them instead. Both let the regular expression engine skip
+to the positions where one of the words' first letters stands; together they halve the scan
+on NFCorpus abstracts.
 
 Synonym phrases ("topical anaesthetic" for "numbing cream") become one expression of their
 words' surface forms with stop words and punctuation allowed between them, as the index's
@@ -133,15 +133,16 @@ class Snippets:
         found = []
         surface = {w for term in words for w in self._surface_words(term)}
         if surface:
-            found.append(re.compile(_token_of(map(re.escape, surface), checked_before=True)))
+            found.append(re.compile(_token_of(map(re.escape, surface))))
         for term in words:
             for phrase in self._phrases.get(term, ()):
                 links = [self._stem_words(stem) for stem in phrase]
                 if all(links):
                     # Stop words may stand between a phrase's words, as in the index ("skin (the) needling").
-                    # A lookahead finds overlapping occurrences, as the word-by-word path does.
-                    joined = self._between.join(_token_of(map(re.escape, link)) for link in links)
-                    found.append(re.compile(f"(?=({joined}))"))
+                    # Only the first word is consumed, the rest is a lookahead: occurrences that
+                    # overlap are all found, as the word-by-word path finds them.
+                    first, *rest = (_token_of(map(re.escape, link)) for link in links)
+                    found.append(re.compile(f"{first}(?=({self._between}{self._between.join(rest)}))"))
         with self._patterns_lock:  # threaded servers share the engine
             if len(self._patterns) >= PATTERNS_KEPT:
                 self._patterns.pop(next(iter(self._patterns)))
@@ -159,11 +160,11 @@ class Snippets:
         lowered = text.lower()  # the surface words are lower case; no IGNORECASE (see the module's notes)
         spans = []
         for pattern in self._patterns_for(words):
-            if pattern.groups:  # a phrase's lookahead, whole-token checks included
-                spans.extend(m.span(1) for m in pattern.finditer(lowered, 0, limit))
-            else:
-                matches = pattern.finditer(lowered, 0, limit)
-                spans.extend(m.span() for m in matches if not TOKEN_ENDS_HERE.search(lowered, max(0, m.start() - 2), m.start()))
+            phrase = pattern.groups > 0  # the rest of a phrase is group 1
+            for match in pattern.finditer(lowered, 0, limit):
+                start = match.start()
+                if not TOKEN_ENDS_HERE.search(lowered, max(0, start - 2), start):
+                    spans.append((start, match.end(1) if phrase else match.end()))
         return spans
 
     def snippet(self, text: str, words: frozenset[str]) -> str:
@@ -200,13 +201,13 @@ class Snippets:
         return spans
 
 
-def _token_of(alternatives: Iterable[str], checked_before: bool = False) -> str:
-    """An expression for any of `alternatives` (expressions) as a whole token of the tokenizer's
-    \\w+(\\.?\\w+)*: no word character or "word." just before it (unless the caller checks that
-    with TOKEN_ENDS_HERE), none or ".word" just after it."""
+def _token_of(alternatives: Iterable[str]) -> str:
+    """An expression for any of `alternatives` (expressions) ending a token of the tokenizer's
+    \\w+(\\.?\\w+)*: no word character or ".word" just after it. That it also starts one (no word
+    character or "word." just before it) is checked by the caller for an expression's first
+    token (TOKEN_ENDS_HERE); a later one follows \\W+ after a token that ends there, so it does."""
     alternatives = "|".join(sorted(alternatives, key=len, reverse=True))
-    before = "" if checked_before else r"(?<!\w)(?<!\w\.)"
-    return rf"{before}(?:{alternatives})(?!\w)(?!\.\w)"
+    return rf"(?:{alternatives})(?!\w)(?!\.\w)"
 
 
 def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
