@@ -2,9 +2,10 @@
 
 Whoosh's matchers score one posting at a time in Python: a ten-word question over five
 fields walks fifty matchers document by document, and counting every match for the total
-and the facets walks them again. Here each (field, word) is read from the index once,
-turned into two arrays (document numbers and a per-document value), and kept for the life
-of the index version; a query is then a handful of vector additions.
+and the facets walks them again. Here a query word's postings in each of its fields are read
+from the index once, combined into its score in every document that has it (two arrays:
+document numbers and scores), and kept for the life of the index version; a query is then
+one vector addition per word.
 
 Two models (the Ranking's `model`):
 
@@ -57,8 +58,8 @@ class Postings:
         fields = [name for name, _ in ranking.field_weights]
         self._avg_length = {f: (reader.field_length(f) / (self.doc_count or 1)) or 1.0 for f in fields}
         self._lengths = {f: self._field_lengths(f) for f in fields}
-        self._cache: dict[tuple[str, str], TermPostings] = {}
-        # A query word's own postings over all its fields (see `word`), for words some document has.
+        # A query word's own postings over all its fields (see `word`), for words some document has;
+        # a (field, term)'s own postings are only read to make them, and not kept.
         self._words: dict[tuple[tuple[str, str, float], ...], TermPostings] = {}
         self._lock = threading.Lock()
 
@@ -82,22 +83,15 @@ class Postings:
         return frequencies * (k1 + 1) / (frequencies + k1)
 
     def term(self, fieldname: str, text: str) -> TermPostings | None:
-        """The term's documents and values (see TermPostings); None when no document has it (never cached)."""
-        key = (fieldname, text)
-        found = self._cache.get(key)
-        if found is not None:
-            return found
-        if key not in self.reader:
+        """The term's documents and values (see TermPostings), read from the index; None when no document has it."""
+        if (fieldname, text) not in self.reader:
             return None
         docs, frequencies = self._read(fieldname, text)
         b = self.ranking.b
         normalised = frequencies / ((1 - b) + b * self._lengths[fieldname][docs] / self._avg_length[fieldname])
         if self.ranking.model == "per-field":
             normalised = self.idf(self.reader.doc_frequency(fieldname, text)) * self.saturate(normalised)
-        found = TermPostings(docs, normalised)
-        with self._lock:
-            self._cache.setdefault(key, found)
-        return found
+        return TermPostings(docs, normalised)
 
     def _read(self, fieldname: str, text: str) -> tuple[np.ndarray, np.ndarray]:
         docs: list[np.ndarray] = []
@@ -114,7 +108,7 @@ class Postings:
         return np.concatenate(docs), np.concatenate(frequencies)
 
     def cached_terms(self) -> int:
-        return len(self._cache) + len(self._words)
+        return len(self._words)
 
     def word(self, terms: tuple[tuple[str, str, float], ...]) -> TermPostings:
         """A query word's score in the documents that have it in any of its (field, term, field
