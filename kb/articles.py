@@ -384,7 +384,8 @@ def _article_paths(folder: Path) -> list[str]:
     found = []
     for top, folders, files in os.walk(str(folder), followlinks=True):
         folders[:] = [name for name in folders if not name.startswith(".")]
-        found += [os.path.join(top, name) for name in files + folders if name.endswith(".md") and not name.startswith(".")]
+        # normpath: written as str(Path(...)) writes it ("x.md", not "./x.md"), parsed or not.
+        found += [os.path.normpath(os.path.join(top, name)) for name in files + folders if name.endswith(".md") and not name.startswith(".")]
     return sorted(found, key=_path_order)
 
 

@@ -34,6 +34,19 @@ def build(articles: Path, index_dir: Path, **options):
 
 
 @pytest.fixture(scope="session")
+def articles_engine(tmp_path_factory):
+    """An engine over the clinic's own articles (articles/), for checks across their whole vocabulary."""
+    from kb.search import Engine
+
+    index_dir = tmp_path_factory.mktemp("articles-index")
+    build(PROJECT / "articles", index_dir)
+    store = IndexStore(index_dir)
+    engine = Engine(store, store.current_name())
+    yield engine
+    engine.close()
+
+
+@pytest.fixture(scope="session")
 def built_index(tmp_path_factory) -> Path:
     index_dir = tmp_path_factory.mktemp("index")
     build(FIXTURES, index_dir)

@@ -1,6 +1,7 @@
 import datetime as dt
 import os
 import time
+from pathlib import Path
 
 import pytest
 
@@ -235,3 +236,14 @@ def test_parse_turns_unchanged_outlines_into_articles(tmp_path, taxonomy):
 
     assert [a.slug for a in parsed.articles] == ["one"] and not parsed.unchanged
     assert parsed.rejected == [str(tmp_path / "two.md")]
+
+
+def test_unchanged_and_parsed_files_are_named_alike_whatever_the_folder_is_called(tmp_path, taxonomy, monkeypatch):
+    settled(write(tmp_path, GOOD, name="one.md"))
+    settled(write(tmp_path, GOOD, name="two.md"))
+    monkeypatch.chdir(tmp_path)
+    first = load_folder(Path("."), taxonomy)
+    write(tmp_path, GOOD.replace("Body", "Bodx"), name="two.md")
+    again = load_folder(Path("."), taxonomy, outlines_of(first))
+    assert [a.path for a in first.articles] == ["one.md", "two.md"]
+    assert ([o.path for o in again.unchanged], [a.path for a in again.articles]) == (["one.md"], ["two.md"])

@@ -4,22 +4,8 @@ from __future__ import annotations
 
 import random
 
-import pytest
-
-from conftest import PROJECT, build
-from kb.index import IndexStore
 from kb.search import Engine
 from kb.snippets import _merged
-
-
-@pytest.fixture(scope="module")
-def articles_engine(tmp_path_factory):
-    index_dir = tmp_path_factory.mktemp("articles-index")
-    build(PROJECT / "articles", index_dir)
-    store = IndexStore(index_dir)
-    engine = Engine(store, store.current_name())
-    yield engine
-    engine.close()
 
 
 def bodies(engine: Engine) -> list[str]:

@@ -4,9 +4,6 @@ import random
 
 import pytest
 
-from conftest import PROJECT, build
-from kb.index import IndexStore
-from kb.search import Engine
 from kb.spelling import MAX_EDITS, Speller
 
 
@@ -50,15 +47,9 @@ def test_taxonomy_words_are_known_without_counts_and_the_word_itself_is_never_of
 
 
 @pytest.fixture(scope="module")
-def clinic_words(tmp_path_factory):
+def clinic_words(articles_engine):
     """The public words (with counts) and the taxonomy's words of the clinic's own articles."""
-    index = tmp_path_factory.mktemp("spelling-index")
-    build(PROJECT / "articles", index)
-    store = IndexStore(index)
-    engine = Engine(store, store.current_name())
-    words = dict(engine._words["public"]), set(engine._vocabulary)
-    engine.close()
-    return words
+    return dict(articles_engine._words["public"]), set(articles_engine._vocabulary)
 
 
 def test_same_answers_as_a_plain_edit_distance_on_the_clinic_vocabulary(clinic_words):
