@@ -6,23 +6,23 @@ swaps engines when `kb index` switches the current version.
 """
 from __future__ import annotations
 
-import bisect
 import decimal
-import heapq
 import html
 import logging
 import math
 import re
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Mapping, Sequence
 
 import numpy as np
+from whoosh import classify
 from whoosh.query import Term
 
 from kb import scoring
 from kb.analysis import SPELL_PATTERN, question_terms, query_tokens
+from kb.completions import Completions
 from kb.errors import BadParameter, IndexUnavailable, NotFound, QueryTooLong
 from kb.index import IndexStore
 from kb.ranking import Ranking
@@ -35,7 +35,6 @@ log = logging.getLogger(__name__)
 SORTS = ("relevance", "updated", "title")
 AUDIENCES = ("public", "staff")
 PER_PAGE_DEFAULT, PER_PAGE_MAX = 10, 50
-SUGGEST_LIMIT = 8
 #: More-like-this: how many articles to offer, from how many of the article's most telling words.
 SIMILAR_LIMIT, SIMILAR_TERMS = 4, 12
 #: Misspellings are only corrected in words this long: 'cst' has too many plausible neighbours.
@@ -119,16 +118,6 @@ def _integer(params, name, default, low, high) -> int:
     return int(value)
 
 
-@dataclass
-class Completions:
-    """Completion data of one audience, built once per index version."""
-
-    words: list[str] = field(default_factory=list)
-    frequencies: list[int] = field(default_factory=list)
-    titles: list[tuple[str, str, str]] = field(default_factory=list)  # (folded title, title, slug)
-    facets: list[tuple[str, str, str, str]] = field(default_factory=list)  # (folded phrase, label, key, value)
-
-
 class Engine:
     """Search over one index version. Opened per process (after a server forks), reused across requests.
 
@@ -151,6 +140,9 @@ class Engine:
         self.postings = scoring.Postings(self.reader, self.ranking)
         self._doc_count = self.postings.doc_count
         self._audience = self._audiences()
+        # What a hit shows, per document, read once: Whoosh takes 43 us to read one article's stored fields.
+        self._cards = self._read_cards()
+        self._texts = self.reader.column_reader("text")
         # One row per facet value, in the taxonomy's order: counting is one vector operation per facet.
         self._facet_values = {key: [v.value for v in self.taxonomy.facet(key).values] for key in FACET_KEYS}
         self._facet_rows = {
@@ -189,6 +181,25 @@ class Engine:
     def _value_mask(self, key: str, value: str) -> np.ndarray:
         return self._facet_rows[key][self._facet_values[key].index(value)]
 
+    def _read_cards(self) -> list[dict | None]:
+        """Each document's hit fields (None for deleted ones). Hits share them: never change one."""
+        cards: list[dict | None] = [None] * self._doc_count
+        for docnum, stored in self.reader.iter_docs():
+            cards[docnum] = {
+                "slug": stored["slug"],
+                "title": stored["title"],
+                "url": f"/articles/{stored['slug']}",
+                "summary": stored["summary"],
+                "updated": stored["updated"] or None,
+                "audience": stored["audience"],
+                "facets": {key: [v for v in stored.get(key, "").split(",") if v] for key in FACET_KEYS},
+            }
+        return cards
+
+    def text(self, docnum: int) -> str:
+        """A document's plain text, as snippets are made from it."""
+        return self._texts[docnum].decode("utf-8")
+
     def _spell_fields(self, audience: str) -> tuple[str, ...]:
         return ("spell_public",) if audience == "public" else ("spell_public", "spell_staff")
 
@@ -202,22 +213,16 @@ class Engine:
         return counts
 
     def _build_completions(self, audience: str) -> Completions:
-        counts = self._words[audience]
-        words = [word for word in sorted(counts) if len(word) >= 3]
         allowed = self._audience[audience]
-        titles = []
-        for docnum in np.flatnonzero(allowed):
-            stored = self.searcher.stored_fields(int(docnum))
-            titles.append((stored["title"].casefold(), stored["title"], stored["slug"]))
-        titles.sort()
-        facets = []
-        for key in LISTED_FACETS:
-            for value in self.taxonomy.facet(key).values:
-                if (self._value_mask(key, value.value) & allowed).any():
-                    for phrase in {value.label, *value.synonyms}:
-                        facets.append((phrase.casefold(), value.label, key, value.value))
-        facets.sort()
-        return Completions(words, [counts[w] for w in words], titles, facets)
+        titles = [(self._cards[docnum]["title"], self._cards[docnum]["slug"]) for docnum in np.flatnonzero(allowed)]
+        facets = [
+            (phrase, value.label, key, value.value)
+            for key in LISTED_FACETS
+            for value in self.taxonomy.facet(key).values
+            if (self._value_mask(key, value.value) & allowed).any()
+            for phrase in {value.label, *value.synonyms}
+        ]
+        return Completions(self._words[audience], titles, facets)
 
     # -- search ------------------------------------------------------------------------------
 
@@ -329,12 +334,12 @@ class Engine:
         words = frozenset(term for clause in query for fieldname, term, _ in clause.terms if fieldname == "body") if query else frozenset()
         hits = []
         for docnum in ordered[(request.page - 1) * request.per_page:]:
-            stored = self.searcher.stored_fields(int(docnum))
-            snippet = self._snippets.snippet(stored["body"], words) if words else ""
+            card = self._cards[docnum]
+            snippet = self._snippets.snippet(self.text(int(docnum)), words) if words else ""
             hits.append(
                 {
-                    **self._describe(stored),
-                    "snippet": snippet or html.escape(stored["summary"], quote=False),
+                    **card,
+                    "snippet": snippet or html.escape(card["summary"], quote=False),
                     "score": round(float(scores[docnum]), 4) if by_score else 0,
                 }
             )
@@ -356,22 +361,14 @@ class Engine:
             return scores
         known = {term for clause in query for _, term, _ in clause.terms}
         wanted = self.ranking.feedback_terms
-        terms = [(t, w) for t, w in self.searcher.key_terms(docnums, "body", numterms=wanted + len(known), normalize=True) if t not in known]
+        expander = classify.Expander(self.reader, "body", model=classify.Bo1Model)
+        for docnum in docnums:
+            expander.add_text(self.text(docnum))
+        terms = [(t, w) for t, w in expander.expanded_terms(wanted + len(known), normalize=True) if t not in known]
         extra = [scoring.Clause((("body", t, 1.0),), w * self.ranking.feedback_weight) for t, w in terms[:wanted]]
         scores = scores.copy()
         scoring.add_words(self.postings, scores, extra, final)
         return scores
-
-    def _describe(self, stored: dict) -> dict:
-        return {
-            "slug": stored["slug"],
-            "title": stored["title"],
-            "url": f"/articles/{stored['slug']}",
-            "summary": stored["summary"],
-            "updated": stored["updated"] or None,
-            "audience": stored["audience"],
-            "facets": {key: [v for v in stored.get(key, "").split(",") if v] for key in FACET_KEYS},
-        }
 
     # -- other reads ---------------------------------------------------------------------------
 
@@ -400,13 +397,12 @@ class Engine:
         for other in details["related"]:
             other_doc = self._visible(other, audience)
             if other_doc is not None:
-                other_stored = self.searcher.stored_fields(other_doc)
-                related.append({"slug": other, "title": other_stored["title"], "url": f"/articles/{other}"})
+                related.append({"slug": other, "title": self._cards[other_doc]["title"], "url": f"/articles/{other}"})
         price = None
         if stored.get("price_min") is not None:
             price = {"min": stored["price_min"], "max": stored["price_max"], "currency": details["currency"]}
         return {
-            **self._describe(stored),
+            **self._cards[docnum],
             "html": details["html"],
             "headings": [{"level": level, "anchor": anchor, "text": text} for level, anchor, text in details["headings"]],
             "sources": details["sources"],
@@ -423,36 +419,12 @@ class Engine:
         allowed = {int(d) for d in np.flatnonzero(self._audience[audience])} - excluded
         if not allowed:
             return []
-        hits = self.searcher.more_like(docnum, "body", top=limit, numterms=SIMILAR_TERMS, filter=allowed)
+        hits = self.searcher.more_like(docnum, "body", text=self.text(docnum), top=limit, numterms=SIMILAR_TERMS, filter=allowed)
         return [{"slug": hit["slug"], "title": hit["title"], "url": f"/articles/{hit['slug']}"} for hit in hits]
 
-    def suggest(self, prefix: str, audience: str = "public", limit: int = SUGGEST_LIMIT) -> list[dict]:
+    def suggest(self, prefix: str, audience: str = "public") -> list[dict]:
         """Completions for a search box: index words, article titles, facet values; fast enough per keystroke."""
-        folded = " ".join(prefix.casefold().split())
-        if not folded:
-            return []
-        data = self._completions[audience]
-        head, _, last = folded.rpartition(" ")
-        lead = f"{head} " if head else ""
-        suggestions: list[dict] = []
-        if last:
-            start = bisect.bisect_left(data.words, last)
-            stop = bisect.bisect_left(data.words, last + "\uffff")
-            best = heapq.nlargest(4, range(start, stop), key=lambda i: data.frequencies[i])
-            suggestions += [{"text": lead + data.words[i], "kind": "term"} for i in best if data.words[i] != last]
-        for folded_title, title, slug in data.titles:
-            if len(suggestions) >= limit - 1:
-                break
-            if folded_title.startswith(folded) or f" {folded}" in f" {folded_title}":
-                suggestions.append({"text": title, "kind": "title", "slug": slug})
-        seen = set()
-        for phrase, label, key, value in data.facets:
-            if len(suggestions) >= limit:
-                break
-            if (phrase.startswith(folded) or f" {folded}" in f" {phrase}") and (key, value) not in seen:
-                seen.add((key, value))
-                suggestions.append({"text": label, "kind": "facet", "facet": key, "value": value})
-        return suggestions[:limit]
+        return self._completions[audience].suggest(prefix)
 
 
 def _intersect(docs: np.ndarray, others) -> np.ndarray:

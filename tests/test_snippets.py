@@ -9,7 +9,7 @@ from kb.snippets import _merged
 
 
 def bodies(engine: Engine) -> list[str]:
-    return [engine.searcher.stored_fields(docnum)["body"] for docnum in range(engine.reader.doc_count_all())]
+    return [engine.text(docnum) for docnum in range(engine.reader.doc_count_all())]
 
 
 def terms_of(engine: Engine, text: str) -> set[str]:

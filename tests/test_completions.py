@@ -1,0 +1,78 @@
+"""Completions by binary search give what scanning every word, title and facet phrase gives."""
+import heapq
+import random
+
+import pytest
+
+from kb.completions import SUGGEST_LIMIT, TERMS_OFFERED, Completions
+
+
+def scanned(words, titles, facets, prefix):
+    """The plain definition: every word, title and facet phrase visited in order."""
+    folded = " ".join(prefix.casefold().split())
+    if not folded:
+        return []
+    head, _, last = folded.rpartition(" ")
+    lead = f"{head} " if head else ""
+    known = sorted(w for w in words if len(w) >= 3)
+    suggestions = []
+    if last:
+        starting = [w for w in known if w.startswith(last)]
+        best = heapq.nlargest(TERMS_OFFERED, starting, key=lambda w: words[w])  # ties: alphabetical, as nlargest is stable
+        suggestions += [{"text": lead + w, "kind": "term"} for w in best if w != last]
+    for folded_title, title, slug in sorted((t.casefold(), t, s) for t, s in titles):
+        if len(suggestions) >= SUGGEST_LIMIT - 1:
+            break
+        if folded_title.startswith(folded) or f" {folded}" in f" {folded_title}":
+            suggestions.append({"text": title, "kind": "title", "slug": slug})
+    seen = set()
+    for phrase, label, key, value in sorted((p.casefold(), label, k, v) for p, label, k, v in facets):
+        if len(suggestions) >= SUGGEST_LIMIT:
+            break
+        if (phrase.startswith(folded) or f" {folded}" in f" {phrase}") and (key, value) not in seen:
+            seen.add((key, value))
+            suggestions.append({"text": label, "kind": "facet", "facet": key, "value": value})
+    return suggestions[:SUGGEST_LIMIT]
+
+
+SYLLABLES = ["ac", "ne", "scar", "mi", "cro", "need", "ling", "peel", "ice", "and", "re", "co", "very", "cost", "laser", "a", "ro", "ll"]
+
+
+def invented(rng, syllables=3):
+    return "".join(rng.choice(SYLLABLES) for _ in range(rng.randint(1, syllables)))
+
+
+@pytest.fixture(scope="module")
+def many():
+    """Enough titles and words that short prefixes cover far more than REMEMBERED_RANGE keys."""
+    rng = random.Random(7)
+    words = {invented(rng, 4): rng.randint(1, 5) for _ in range(6000)}  # few counts: many ties
+    titles = [(" ".join(invented(rng).capitalize() if i == 0 else invented(rng) for i in range(rng.randint(1, 7))), f"a-{n}") for n in range(3000)]
+    facets = [("Rolling scars", "Rolling scars", "scar_type", "rolling"), ("ice pick", "Ice pick scars", "scar_type", "ice-pick"), ("Ice pick scars", "Ice pick scars", "scar_type", "ice-pick")]
+    return words, titles, facets
+
+
+def test_binary_search_finds_what_a_scan_finds(many):
+    words, titles, facets = many
+    completions = Completions(words, titles, facets)
+    rng = random.Random(8)
+    prefixes = ["a", "s", "ac", "ice", "ice p", "  Ice   P", "rolling s", "zz", "scar ", "a a", "é"]
+    prefixes += [title[: rng.randint(1, len(title))] for title, _ in rng.sample(titles, 300)]
+    prefixes += [" ".join(title.split()[rng.randint(0, len(title.split()) - 1):])[:rng.randint(1, 12)] for title, _ in rng.sample(titles, 300)]
+    prefixes += [word[: rng.randint(1, len(word))] for word in rng.sample(sorted(words), 300)]
+    for prefix in prefixes:
+        expected = scanned(words, titles, facets, prefix)
+        assert completions.suggest(prefix) == expected, prefix
+        assert completions.suggest(prefix) == expected, prefix  # again: from what was remembered
+    # Short prefixes covered more than REMEMBERED_RANGE keys, so both ways of answering were checked.
+    assert completions._word_index._remembered and completions._title_index._remembered
+
+
+def test_the_clinic_articles_complete_as_a_scan_does(articles_engine):
+    for audience in ("public", "staff"):
+        completions = articles_engine._completions[audience]
+        words = articles_engine._words[audience]
+        titles = [(card["title"], card["slug"]) for card, allowed in zip(articles_engine._cards, articles_engine._audience[audience]) if allowed]
+        facets = [(phrase, label, key, value) for phrase, label, key, value in completions._facets]
+        for prefix in ["m", "mi", "micro", "microneedling c", "scar", "ice", "does it h", "cost of", "side eff", "x", "rolling"]:
+            assert completions.suggest(prefix) == scanned(words, titles, facets, prefix), (audience, prefix)
