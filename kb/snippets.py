@@ -6,8 +6,13 @@ six Python filters: about 1.1 ms for a 250-word abstract here, most of a search'
 Here the words to mark are found without visiting every word of the text. For each term
 searched for, the surface words that analyze to it ("scars", "scarring" for "scar";
 "dermaroller" for the synonym group "microneedling") are looked up once per index version
-among the indexed texts' own words, and one regular expression of them scans each hit's
-text in C. Whoosh's PinpointFragmenter then cuts the passages.
+among the indexed texts' own words, and a regular expression of them, compiled once per term,
+scans each hit's text in C.
+
+Passages are cut, scored and chosen as Whoosh's PinpointFragmenter, BasicFragmentScorer and
+top_fragments do, on the spans directly rather than through Token and Fragment objects; that
+took a quarter of a search's time. Where Whoosh leaves a tie between passages to memory
+addresses, the earlier passage wins (tests/test_snippets.py compares the two).
 
 The expressions scan the text lowered (the same length, as the text's letters are ASCII here),
 not with IGNORECASE, and they do not start with the lookbehinds that keep a match to whole
@@ -35,22 +40,9 @@ import threading
 from collections import defaultdict
 from typing import Iterable
 
-from whoosh import highlight
-from whoosh.analysis import StopFilter, Token
+from whoosh.analysis import StopFilter
 
 from kb.analysis import SynonymFilter
-
-
-class MarkFormatter(highlight.Formatter):
-    """Snippet HTML in which <mark> is the only markup; every other character is escaped."""
-
-    between = " … "
-
-    def format_token(self, text, token, replace=False):
-        return f"<mark>{html.escape(highlight.get_text(text, token, replace), quote=False)}</mark>"
-
-    def _text(self, text):
-        return html.escape(text, quote=False)
 
 
 #: Terms the fast path can look up: two or more letters, as the indexed word lists hold them.
@@ -58,8 +50,12 @@ LOOKUP_TERM = re.compile(r"[^\W\d_]{2,}")
 #: A letter or digit outside ASCII ("é", "β"): the text's words may then differ from the indexed ones
 #: by more than case. Punctuation outside ASCII ("–", "±") splits words as ASCII punctuation does.
 NON_ASCII_WORD_CHARACTER = re.compile(r"(?![\x00-\x7f])\w")
-#: How many searches' compiled expressions are kept.
-PATTERNS_KEPT = 256
+#: How many terms' compiled expressions are kept (terms recur across searches; compiling one costs
+#: about 0.3 ms, scanning a hit's text with it a few microseconds).
+PATTERNS_KEPT = 4096
+#: Only this much of a text is searched for passages (Whoosh's highlighting default).
+CHARLIMIT = 2**15
+BETWEEN_PASSAGES = " … "
 #: The end of a token just before a position: a word character, or one and a dot ("e.g" is a token).
 TOKEN_ENDS_HERE = re.compile(r"\w\.?\Z")
 
@@ -90,16 +86,14 @@ class Snippets:
             self._by_prefix[word[:2]].append(word)
         self._surface: dict[str, tuple[str, ...]] = {}
         self._stems: dict[str, tuple[str, ...]] = {}
-        self._patterns: dict[frozenset[str], list[re.Pattern]] = {}
+        self._patterns: dict[str, list[re.Pattern]] = {}
         self._patterns_lock = threading.Lock()
         # What may stand between a phrase's words: non-word characters and stopped tokens (stop
         # words, and tokens shorter than the filter's minimum size).
         stops = next((f for f in analyzer.items if isinstance(f, StopFilter)), None)
         stopped = [re.escape(w) for w in stops.stops] + [r"\w" * size for size in range(1, stops.min)] if stops else []
         self._between = rf"\W+(?:{_token_of(stopped)}\W+)*" if stopped else r"\W+"
-        self._fragmenter = highlight.PinpointFragmenter(maxchars=maxchars, surround=surround, autotrim=True)
-        self._fragments = fragments
-        self._formatter = MarkFormatter()
+        self._maxchars, self._surround, self._fragments = maxchars, surround, fragments
 
     def _terms_of(self, word: str) -> tuple[str, ...]:
         """The word's indexed term and its one-word synonyms' canonical terms; () for a stop word."""
@@ -125,28 +119,27 @@ class Snippets:
             found = self._stems[stem] = tuple(w for w in self._by_prefix.get(stem[:2], ()) if self._terms_of(w)[:1] == (stem,))
         return found
 
-    def _patterns_for(self, words: frozenset[str]) -> list[re.Pattern]:
-        """Expressions whose matches are the spans to mark: one for the single words, one per synonym phrase."""
-        found = self._patterns.get(words)
+    def _patterns_for(self, term: str) -> list[re.Pattern]:
+        """Expressions whose matches are the spans to mark for `term`: one for its words, one per synonym phrase."""
+        found = self._patterns.get(term)
         if found is not None:
             return found
         found = []
-        surface = {w for term in words for w in self._surface_words(term)}
+        surface = self._surface_words(term)
         if surface:
             found.append(re.compile(_token_of(map(re.escape, surface))))
-        for term in words:
-            for phrase in self._phrases.get(term, ()):
-                links = [self._stem_words(stem) for stem in phrase]
-                if all(links):
-                    # Stop words may stand between a phrase's words, as in the index ("skin (the) needling").
-                    # Only the first word is consumed, the rest is a lookahead: occurrences that
-                    # overlap are all found, as the word-by-word path finds them.
-                    first, *rest = (_token_of(map(re.escape, link)) for link in links)
-                    found.append(re.compile(f"{first}(?=({self._between}{self._between.join(rest)}))"))
+        for phrase in self._phrases.get(term, ()):
+            links = [self._stem_words(stem) for stem in phrase]
+            if all(links):
+                # Stop words may stand between a phrase's words, as in the index ("skin (the) needling").
+                # Only the first word is consumed, the rest is a lookahead: occurrences that
+                # overlap are all found, as the word-by-word path finds them.
+                first, *rest = (_token_of(map(re.escape, link)) for link in links)
+                found.append(re.compile(f"{first}(?=({self._between}{self._between.join(rest)}))"))
         with self._patterns_lock:  # threaded servers share the engine
             if len(self._patterns) >= PATTERNS_KEPT:
                 self._patterns.pop(next(iter(self._patterns)))
-            self._patterns[words] = found
+            self._patterns[term] = found
         return found
 
     def _can_look_up(self, words: frozenset[str]) -> bool:
@@ -156,15 +149,16 @@ class Snippets:
         )
 
     def _spans_by_lookup(self, text: str, words: frozenset[str]) -> list[tuple[int, int]]:
-        limit = self._fragmenter.charlimit
+        """Spans of the words' occurrences, unsorted. A span found for two terms is listed twice (merged later)."""
         lowered = text.lower()  # the surface words are lower case; no IGNORECASE (see the module's notes)
         spans = []
-        for pattern in self._patterns_for(words):
-            phrase = pattern.groups > 0  # the rest of a phrase is group 1
-            for match in pattern.finditer(lowered, 0, limit):
-                start = match.start()
-                if not TOKEN_ENDS_HERE.search(lowered, max(0, start - 2), start):
-                    spans.append((start, match.end(1) if phrase else match.end()))
+        for term in words:
+            for pattern in self._patterns_for(term):
+                phrase = pattern.groups > 0  # the rest of a phrase is group 1
+                for match in pattern.finditer(lowered, 0, CHARLIMIT):
+                    start = match.start()
+                    if not TOKEN_ENDS_HERE.search(lowered, max(0, start - 2), start):
+                        spans.append((start, match.end(1) if phrase else match.end()))
         return spans
 
     def snippet(self, text: str, words: frozenset[str]) -> str:
@@ -175,13 +169,12 @@ class Snippets:
             spans = self._spans_word_by_word(text, words)
         if not spans:
             return ""
-        tokens = [Token(text=text[start:end], startchar=start, endchar=end, matched=True, boost=1.0) for start, end in _merged(spans)]
-        fragments = self._fragmenter.fragment_matches(text, tokens)
-        best = highlight.top_fragments(fragments, self._fragments, highlight.BasicFragmentScorer(), highlight.FIRST)
-        return self._formatter.format(best)
+        marks = _merged(spans)
+        passages = _passages(text, marks, self._maxchars, self._surround)
+        return BETWEEN_PASSAGES.join(_formatted(text, marks, passage) for passage in _best(text, marks, passages, self._fragments))
 
     def _spans_word_by_word(self, text: str, words: frozenset[str]) -> list[tuple[int, int]]:
-        limit = self._fragmenter.charlimit
+        limit = CHARLIMIT
         phrases = [phrase for word in words for phrase in self._phrases.get(word, ())]
         spans: list[tuple[int, int]] = []
         sequence: list[tuple[str, int, int]] = []  # (term, start, end) of each non-stop word, for phrases
@@ -220,3 +213,63 @@ def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
             merged.append([start, end])
     return [(start, end) for start, end in merged]
 
+
+
+# -- passages --------------------------------------------------------------------------------------
+# A passage is (start, end, first, last): its characters, and the first and last of the marks it holds.
+
+
+def _passages(text: str, marks: list[tuple[int, int]], maxchars: int, surround: int) -> list[tuple[int, int, int, int]]:
+    """Whoosh's PinpointFragmenter with autotrim: marks at most `surround` apart are grouped while the
+    group spans at most `maxchars`; `surround` characters are added each side, then cut back to whole words."""
+    passages = []
+    last = -1
+    for first, (left, right) in enumerate(marks):
+        if last >= first:
+            continue
+        last = first
+        if right > CHARLIMIT:
+            break
+        length = right - left
+        while last < len(marks) - 1 and length < maxchars:
+            next_start, next_end = marks[last + 1]
+            if next_end - right <= surround and next_end - left <= maxchars:
+                last += 1
+                right = next_end
+                length += next_end - next_start
+            else:
+                break
+        start, end = max(0, left - surround), min(len(text), right + surround)
+        space = text.find(" ", start, end)
+        if space > 0:
+            start = space + 1
+        space = text.rfind(" ", start, end)
+        if space > 0:
+            end = space
+        passages.append((min(start, marks[first][0]), max(end, marks[last][1]), first, last))
+    return passages
+
+
+def _best(text: str, marks: list[tuple[int, int]], passages: list[tuple[int, int, int, int]], count: int) -> list[tuple[int, int, int, int]]:
+    """The `count` best passages in text order. Whoosh's BasicFragmentScorer: the number of marks
+    times 100 times the number of distinct marked strings (case counts); ties go to the earlier passage."""
+
+    def score(passage):
+        _, _, first, last = passage
+        return (last - first + 1) * 100 * len({text[start:end] for start, end in marks[first : last + 1]})
+
+    chosen = sorted(range(len(passages)), key=lambda i: (-score(passages[i]), i))[:count]
+    return [passages[i] for i in sorted(chosen, key=lambda i: (passages[i][0], i))]
+
+
+def _formatted(text: str, marks: list[tuple[int, int]], passage: tuple[int, int, int, int]) -> str:
+    """The passage as HTML: the marks in <mark>, every character escaped."""
+    start, end, first, last = passage
+    output = []
+    at = start
+    for mark_start, mark_end in marks[first : last + 1]:
+        output.append(html.escape(text[at:mark_start], quote=False))
+        output.append(f"<mark>{html.escape(text[mark_start:mark_end], quote=False)}</mark>")
+        at = mark_end
+    output.append(html.escape(text[at:end], quote=False))
+    return "".join(output)

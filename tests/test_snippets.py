@@ -2,10 +2,14 @@
 what the word-by-word path marks, on every word of the clinic's real articles."""
 from __future__ import annotations
 
+import html
 import random
 
-from kb.search import Engine
-from kb.snippets import _merged
+from whoosh import highlight
+from whoosh.analysis import Token
+
+from kb.search import SNIPPET_CHARS, SNIPPET_FRAGMENTS, SNIPPET_SURROUND, Engine
+from kb.snippets import BETWEEN_PASSAGES, CHARLIMIT, _best, _formatted, _merged, _passages
 
 
 def bodies(engine: Engine) -> list[str]:
@@ -95,3 +99,76 @@ def test_phrases_allow_stop_words_and_punctuation_between_their_words_but_not_ot
     marked = [text[a:b] for a, b in _merged(snippets._spans_by_lookup(text, words))]
     assert marked == ["Skin needling", "Skin, the needling", "Skin and a needling"]  # not "Ok.skin needling"
     assert_same_spans(snippets, text, words)
+
+
+# -- passages: as Whoosh's PinpointFragmenter, BasicFragmentScorer and Formatter make them -------------
+
+
+class WhooshMarks(highlight.Formatter):
+    """The formatter snippets were made with through Whoosh: <mark> around each match, the rest escaped."""
+
+    between = BETWEEN_PASSAGES
+
+    def format_token(self, text, token, replace=False):
+        return f"<mark>{html.escape(highlight.get_text(text, token, replace), quote=False)}</mark>"
+
+    def _text(self, text):
+        return html.escape(text, quote=False)
+
+
+def through_whoosh(text: str, marks: list[tuple[int, int]], maxchars: int, surround: int, count: int) -> str:
+    """Whoosh's passages for the marks, the best `count` by its scorer, ties to the earlier passage."""
+    tokens = [Token(text=text[a:b], startchar=a, endchar=b, matched=True, boost=1.0) for a, b in marks]
+    fragmenter = highlight.PinpointFragmenter(maxchars=maxchars, surround=surround, autotrim=True, charlimit=CHARLIMIT)
+    fragments = list(fragmenter.fragment_matches(text, tokens))
+    scorer = highlight.BasicFragmentScorer()
+    chosen = sorted(range(len(fragments)), key=lambda i: (-scorer(fragments[i]), i))[:count]
+    return WhooshMarks().format([fragments[i] for i in sorted(chosen, key=lambda i: (fragments[i].startchar, i))])
+
+
+def ours(text: str, marks: list[tuple[int, int]], maxchars: int, surround: int, count: int) -> str:
+    passages = _passages(text, marks, maxchars, surround)
+    return BETWEEN_PASSAGES.join(_formatted(text, marks, p) for p in _best(text, marks, passages, count))
+
+
+def test_passages_of_the_clinic_articles_are_whooshs(articles_engine):
+    snippets = articles_engine._snippets
+    rng = random.Random(12)
+    compared = 0
+    for text in bodies(articles_engine):
+        own = sorted(term for term in terms_of(articles_engine, text) if snippets._can_look_up(frozenset([term])))
+        for _ in range(60):
+            marks = _merged(snippets._spans_by_lookup(text, frozenset(rng.sample(own, rng.randint(1, 4)))))
+            if marks:
+                expected = through_whoosh(text, marks, SNIPPET_CHARS, SNIPPET_SURROUND, SNIPPET_FRAGMENTS)
+                assert ours(text, marks, SNIPPET_CHARS, SNIPPET_SURROUND, SNIPPET_FRAGMENTS) == expected
+                compared += 1
+    assert compared > 1000
+
+
+def test_passages_of_crowded_and_sparse_marks_are_whooshs():
+    """Random words with random marks, at sizes that group marks in every way (and escape '<' and '&')."""
+    rng = random.Random(13)
+    vocabulary = ["scar", "Scar", "acne", "a", "<b>", "R&D", "needling", "x" * 30, "", "of", "peel"]
+    for _ in range(2000):
+        words = [rng.choice(vocabulary) for _ in range(rng.randint(1, 120))]
+        text = "".join(word + rng.choice([" ", " ", ", ", ".  ", "-"]) for word in words)
+        spans, at = [], 0
+        for word in words:
+            at = text.index(word, at)
+            if word and rng.random() < 0.3:
+                spans.append((at, at + len(word)))
+            at += len(word)
+        marks = _merged(spans)
+        if not marks:
+            continue
+        maxchars, surround, count = rng.choice([(220, 70, 2), (40, 10, 2), (15, 3, 3), (500, 0, 1)])
+        assert ours(text, marks, maxchars, surround, count) == through_whoosh(text, marks, maxchars, surround, count), (text, marks)
+
+
+def test_a_snippet_escapes_the_text_and_marks_only_the_words(articles_engine):
+    (scar,) = terms_of(articles_engine, "scars")
+    # The passage is cut back to whole words each side ("Old", "fade"), as Whoosh's autotrim does.
+    assert articles_engine._snippets.snippet("Old <b>Scars</b> & scars fade", frozenset([scar])) == (
+        "&lt;b&gt;<mark>Scars</mark>&lt;/b&gt; &amp; <mark>scars</mark>"
+    )
