@@ -332,10 +332,11 @@ class Engine:
             sort = request.sort if scored is not None or request.sort != "relevance" else "updated"
             ordered = candidates[self._sort_order(sort, candidates)[:wanted]]
         words = frozenset(term for clause in query for fieldname, term, _ in clause.terms if fieldname == "body") if query else frozenset()
+        shown = [int(docnum) for docnum in ordered[(request.page - 1) * request.per_page:]]
+        snippets = self._snippets.snippets([self.text(docnum) for docnum in shown], words) if words else [""] * len(shown)
         hits = []
-        for docnum in ordered[(request.page - 1) * request.per_page:]:
+        for docnum, snippet in zip(shown, snippets):
             card = self._cards[docnum]
-            snippet = self._snippets.snippet(self.text(int(docnum)), words) if words else ""
             hits.append(
                 {
                     **card,
