@@ -182,9 +182,12 @@ class Engine:
         return self._facet_rows[key][self._facet_values[key].index(value)]
 
     def _read_cards(self) -> list[dict | None]:
-        """Each document's hit fields (None for deleted ones). Hits share them: never change one."""
+        """Each document's hit fields (None for deleted ones); its facet values as tuples in
+        FACET_KEYS order, one shared tuple per combination (`_card` gives the hit's dict)."""
         cards: list[dict | None] = [None] * self._doc_count
+        combinations: dict[tuple, tuple] = {}
         for docnum, stored in self.reader.iter_docs():
+            facets = tuple(tuple(v for v in stored.get(key, "").split(",") if v) for key in FACET_KEYS)
             cards[docnum] = {
                 "slug": stored["slug"],
                 "title": stored["title"],
@@ -192,9 +195,14 @@ class Engine:
                 "summary": stored["summary"],
                 "updated": stored["updated"] or None,
                 "audience": stored["audience"],
-                "facets": {key: [v for v in stored.get(key, "").split(",") if v] for key in FACET_KEYS},
+                "facets": combinations.setdefault(facets, facets),
             }
         return cards
+
+    def _card(self, docnum: int) -> dict:
+        """What a hit or an article shows of a document: a new dict, the caller's to change."""
+        card = self._cards[docnum]
+        return {**card, "facets": {key: list(values) for key, values in zip(FACET_KEYS, card["facets"])}}
 
     def text(self, docnum: int) -> str:
         """A document's plain text, as snippets are made from it."""
@@ -336,7 +344,7 @@ class Engine:
         snippets = self._snippets.snippets([self.text(docnum) for docnum in shown], words) if words else [""] * len(shown)
         hits = []
         for docnum, snippet in zip(shown, snippets):
-            card = self._cards[docnum]
+            card = self._card(docnum)
             hits.append(
                 {
                     **card,
@@ -403,7 +411,7 @@ class Engine:
         if stored.get("price_min") is not None:
             price = {"min": stored["price_min"], "max": stored["price_max"], "currency": details["currency"]}
         return {
-            **self._cards[docnum],
+            **self._card(docnum),
             "html": details["html"],
             "headings": [{"level": level, "anchor": anchor, "text": text} for level, anchor, text in details["headings"]],
             "sources": details["sources"],
