@@ -11,11 +11,10 @@ import numpy as np
 
 def packed(mask: np.ndarray) -> np.ndarray:
     """Boolean masks over documents (last axis) as uint64 words of bits, zero-padded."""
-    bits = np.packbits(mask, axis=-1)
-    padding = -bits.shape[-1] % 8
-    if padding:
-        bits = np.pad(bits, [(0, 0)] * (bits.ndim - 1) + [(0, padding)])
-    return np.ascontiguousarray(bits).view(np.uint64)
+    size = (mask.shape[-1] + 7) // 8
+    words = np.zeros(mask.shape[:-1] + ((size + 7) // 8,), dtype=np.uint64)
+    words.view(np.uint8)[..., :size] = np.packbits(mask, axis=-1)
+    return words
 
 
 def counts(rows: np.ndarray, mask: np.ndarray) -> np.ndarray:

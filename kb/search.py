@@ -20,7 +20,7 @@ import numpy as np
 from whoosh import classify
 from whoosh.query import Term
 
-from kb import scoring
+from kb import docsets, scoring
 from kb.analysis import SPELL_PATTERN, question_terms, query_tokens
 from kb.completions import Completions
 from kb.errors import BadParameter, IndexUnavailable, NotFound, QueryTooLong
@@ -143,12 +143,14 @@ class Engine:
         # What a hit shows, per document, read once: Whoosh takes 43 us to read one article's stored fields.
         self._cards = self._read_cards()
         self._texts = self.reader.column_reader("text")
-        # One row per facet value, in the taxonomy's order: counting is one vector operation per facet.
+        # One row per facet value, in the taxonomy's order: counting is one vector operation per facet
+        # (on the rows packed as bits).
         self._facet_values = {key: [v.value for v in self.taxonomy.facet(key).values] for key in FACET_KEYS}
         self._facet_rows = {
             key: np.array([self._mask(Term(key, value)) for value in values], dtype=bool).reshape(len(values), self._doc_count)
             for key, values in self._facet_values.items()
         }
+        self._facet_bits = {key: docsets.packed(rows) for key, rows in self._facet_rows.items()}
         self._updated_days = np.array(list(self.reader.column_reader("updated_days")), dtype=np.int64)
         titles = list(self.reader.column_reader("title_sort"))
         self._title_rank = np.empty(self._doc_count, dtype=np.int64)
@@ -319,7 +321,7 @@ class Engine:
         result = {}
         for key in FACET_KEYS:
             base = _intersect(matches, (docs for other, docs in selections.items() if other != key))
-            counts = np.count_nonzero(self._facet_rows[key] & base, axis=1)
+            counts = docsets.counts(self._facet_bits[key], base)
             chosen = set(request.selected(key))
             result[key] = [
                 {"value": value.value, "label": value.label, "count": int(count), "selected": value.value in chosen}
@@ -386,7 +388,7 @@ class Engine:
         return {
             key: [
                 {"value": v.value, "label": v.label, "count": int(count)}
-                for v, count in zip(self.taxonomy.facet(key).values, np.count_nonzero(self._facet_rows[key] & allowed, axis=1))
+                for v, count in zip(self.taxonomy.facet(key).values, docsets.counts(self._facet_bits[key], allowed))
             ]
             for key in FACET_KEYS
         }
