@@ -8,6 +8,7 @@ import secrets
 from pathlib import Path
 
 from flask import Flask
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 
 from kb.settings import DEFAULTS
 
@@ -73,6 +74,18 @@ def create_app(test_config: dict | None = None) -> Flask:
 def _session_settings(app: Flask) -> None:
     """How long a staff sign-in lasts; the cookie's flags are set with the other security headers (kb.security)."""
     app.config["PERMANENT_SESSION_LIFETIME"] = dt.timedelta(hours=float(app.config["SESSION_HOURS"]))
+    app.session_interface = CookieSessions()
+
+
+class CookieSessions(SecureCookieSessionInterface):
+    """Flask's signed cookie sessions. A request without the cookie (every widget and API call)
+    gets its empty session without Flask first building the signing serializer, which it does
+    anew for every request: a quarter of the time of an answer from the cache."""
+
+    def open_session(self, app: Flask, request) -> SecureCookieSession | None:
+        if app.secret_key and not request.cookies.get(self.get_cookie_name(app)):
+            return self.session_class()
+        return super().open_session(app, request)
 
 
 def _resolve_paths(app: Flask) -> None:

@@ -51,8 +51,8 @@ def _cached(version: str, payload_key: object, build) -> Response:
     response.set_etag(digest)
     # Which index version answered: on several nodes, shows they serve the same articles commit.
     response.headers[VERSION_HEADER] = version
-    response.cache_control.public = True
-    response.cache_control.max_age = int(current_app.config["API_CACHE_SECONDS"])
+    # Written whole: werkzeug's cache_control object parses and rewrites the header on each change.
+    response.headers["Cache-Control"] = f"public, max-age={int(current_app.config['API_CACHE_SECONDS'])}"
     return response
 
 
