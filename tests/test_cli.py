@@ -1,7 +1,7 @@
 import json
 import urllib.request
 
-from helpers import kb_env, running_server
+from helpers import kb, kb_env, running_server
 
 
 def test_index_prints_one_summary_line(fresh_app):
@@ -78,3 +78,9 @@ def test_kb_serve_builds_the_index_and_answers_the_contract(articles_copy, tmp_p
         assert "No index yet: building it first." in "".join(server.output)
     assert body["hits"][0]["slug"] == "microneedling-cost"
     assert {"query", "corrected", "total", "hits", "facets"} <= set(body)
+
+
+def test_the_kb_command_offers_the_contracts_commands_and_nothing_else(articles_copy, tmp_path):
+    """Plugins of installed packages (Flask-Limiter's `limiter`) are not scanned for: `kb index` starts sooner."""
+    listed = kb(["--help"], kb_env(articles_copy, tmp_path / "index", tmp_path / "instance")).stdout
+    assert {line.split()[0] for line in listed.split("Commands:")[1].strip().splitlines()} == {"check", "index", "search", "serve", "user"}
