@@ -196,13 +196,13 @@ def add_words(postings: Postings, scores: np.ndarray, clauses: Sequence[Clause],
     scores += np.where(where, extra, 0.0)
 
 
-def top(scores: np.ndarray, candidates: np.ndarray, count: int) -> np.ndarray:
-    """The `count` best candidates by score, then by document number, without sorting all of them."""
+def top(scores: np.ndarray, candidates: np.ndarray, count: int, tiebreak: np.ndarray) -> np.ndarray:
+    """The `count` best candidates by score, then by `tiebreak` (a rank per document), without sorting all of them."""
     values = scores[candidates]
     if count < len(candidates):
-        # Keep everything tied with the count-th best so ties still break by document number.
+        # Keep everything tied with the count-th best so ties still break by the tiebreak rank.
         threshold = np.partition(values, len(values) - count)[len(values) - count]
         keep = values >= threshold
         candidates, values = candidates[keep], values[keep]
-    order = np.lexsort((candidates, -values))
+    order = np.lexsort((tiebreak[candidates], -values))
     return candidates[order[:count]]

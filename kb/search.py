@@ -152,9 +152,12 @@ class Engine:
         }
         self._facet_bits = {key: docsets.packed(rows) for key, rows in self._facet_rows.items()}
         self._updated_days = np.array(list(self.reader.column_reader("updated_days")), dtype=np.int64)
+        # Ties (equal scores, dates or titles) are broken by slug: document numbers change with
+        # every build and update, so ordering by them would reorder equal articles at random.
+        slugs = [card["slug"] if card else "" for card in self._cards]
+        self._slug_rank = _ranks(slugs)
         titles = list(self.reader.column_reader("title_sort"))
-        self._title_rank = np.empty(self._doc_count, dtype=np.int64)
-        self._title_rank[sorted(range(self._doc_count), key=titles.__getitem__)] = np.arange(self._doc_count)
+        self._title_rank = _ranks(list(zip(titles, slugs)))
         self._vocabulary = self.taxonomy.vocabulary()
         # Spelling works from word lists in memory: Whoosh's reader corrector searches the
         # on-disk term table, which took 20-70 ms a misspelt word on NFCorpus.
@@ -337,7 +340,7 @@ class Engine:
             scores = scored.scores
             if self.ranking.feedback_docs:
                 scores = self._with_feedback(scores, candidates, final, query)
-            ordered = scoring.top(scores, candidates, wanted)
+            ordered = scoring.top(scores, candidates, wanted, self._slug_rank)
         else:
             sort = request.sort if scored is not None or request.sort != "relevance" else "updated"
             ordered = candidates[self._sort_order(sort, candidates)[:wanted]]
@@ -357,17 +360,17 @@ class Engine:
         return hits
 
     def _sort_order(self, sort: str, candidates: np.ndarray) -> np.ndarray:
-        """Positions of `candidates` in `sort` order: newest first (then title), or by title; ties by document."""
+        """Positions of `candidates` in `sort` order: newest first (then title), or by title; equal titles by slug."""
         if sort == "updated":
-            return np.lexsort((candidates, self._title_rank[candidates], -self._updated_days[candidates]))
-        return np.lexsort((candidates, self._title_rank[candidates]))
+            return np.lexsort((self._title_rank[candidates], -self._updated_days[candidates]))
+        return np.argsort(self._title_rank[candidates], kind="stable")
 
     def _with_feedback(self, scores: np.ndarray, candidates: np.ndarray, final: np.ndarray, query) -> np.ndarray:
         """Pseudo-relevance feedback (RM3-like): the most telling words of the top documents, weighted down.
 
         They only reorder the matches: their contributions are added to matching documents only.
         """
-        docnums = [int(d) for d in scoring.top(scores, candidates, self.ranking.feedback_docs)]
+        docnums = [int(d) for d in scoring.top(scores, candidates, self.ranking.feedback_docs, self._slug_rank)]
         if not docnums:
             return scores
         known = {term for clause in query for _, term, _ in clause.terms}
@@ -436,6 +439,13 @@ class Engine:
     def suggest(self, prefix: str, audience: str = "public") -> list[dict]:
         """Completions for a search box: index words, article titles, facet values; fast enough per keystroke."""
         return self._completions[audience].suggest(prefix)
+
+
+def _ranks(keys: list) -> np.ndarray:
+    """Each key's position in sorted order (live documents' keys are distinct; deleted ones' keep document order)."""
+    ranks = np.empty(len(keys), dtype=np.int64)
+    ranks[sorted(range(len(keys)), key=keys.__getitem__)] = np.arange(len(keys))
+    return ranks
 
 
 def _intersect(docs: np.ndarray, others) -> np.ndarray:

@@ -147,13 +147,14 @@ def test_coordination_scales_by_the_share_of_words_matched(engine):
     np.testing.assert_allclose(scaled.scores[matched], plain.scores[matched] * 0.8)
 
 
-def test_top_breaks_ties_by_document_number_and_matches_a_full_sort():
+def test_top_breaks_ties_by_the_tiebreak_rank_and_matches_a_full_sort():
     rng = np.random.default_rng(7)
     scores = rng.integers(0, 5, size=200).astype(float)  # many ties
+    tiebreak = rng.permutation(200)
     candidates = np.flatnonzero(scores > 0)
-    full = sorted(candidates.tolist(), key=lambda d: (-scores[d], d))
+    full = sorted(candidates.tolist(), key=lambda d: (-scores[d], tiebreak[d]))
     for count in (1, 10, 37, len(candidates), len(candidates) + 5):
-        assert scoring.top(scores, candidates, count).tolist() == full[:count]
+        assert scoring.top(scores, candidates, count, tiebreak).tolist() == full[:count]
 
 
 def test_terms_no_article_has_are_not_cached(engine):

@@ -231,3 +231,26 @@ def test_bad_parameters_name_the_parameter(engine, params, error, param):
 def test_unknown_facet_value_suggests_the_closest(engine):
     with pytest.raises(BadParameter, match="closest valid values: microneedling"):
         parse_request({"procedure": ["micro-needlng"]}, engine.taxonomy)
+
+
+def test_equal_articles_keep_slug_order_whatever_their_document_numbers(articles_copy, tmp_path):
+    """Ties go by slug: an update renumbers the edited article, and rebuilds number articles as they come."""
+    from conftest import build
+    from kb.index import IndexStore
+    from kb.search import Engine
+
+    twin = "---\ntitle: Twin\nsummary: Zanzibarian twins.\nupdated: 2026-01-01\n---\nZanzibarian quixotic words.\n"
+    for name in ("twin-a", "twin-b", "twin-c"):
+        (articles_copy / f"{name}.md").write_text(twin)
+    build(articles_copy, tmp_path / "index")
+    (articles_copy / "twin-a.md").write_text(twin + "\n")  # same words; now the last document
+    build(articles_copy, tmp_path / "index")
+    store = IndexStore(tmp_path / "index")
+    engine = Engine(store, store.current_name())
+    try:
+        assert engine.reader.doc_count_all() > engine.reader.doc_count()  # the update left a deleted document
+        for sort in ("relevance", "updated", "title"):
+            result = engine.search(parse_request({"q": ["zanzibarian quixotic"], "sort": [sort]}, engine.taxonomy))
+            assert [hit["slug"] for hit in result["hits"]] == ["twin-a", "twin-b", "twin-c"], sort
+    finally:
+        engine.close()
