@@ -24,7 +24,7 @@ from kb import docsets, scoring
 from kb.analysis import SPELL_PATTERN, question_terms, query_tokens
 from kb.completions import Completions
 from kb.errors import BadParameter, IndexUnavailable, NotFound, QueryTooLong
-from kb.index import IndexStore
+from kb.index import SCHEMA_VERSION, IndexStore, Manifest
 from kb.ranking import Ranking
 from kb.snippets import Snippets
 from kb.spelling import Speller
@@ -455,6 +455,7 @@ def _intersect(docs: np.ndarray, others) -> np.ndarray:
 
 
 UNUSABLE_MESSAGE = "the index cannot be read; rebuild it with `kb index`"
+OLD_LAYOUT_MESSAGE = "the index was built by an older kb; rebuild it with `kb index`"
 
 
 class SearchService:
@@ -495,6 +496,9 @@ class SearchService:
             self._retired = self._engine = None
 
     def _open(self, name: str) -> Engine:
+        manifest = Manifest.read(self.store.root / name)
+        if manifest is not None and manifest.schema != SCHEMA_VERSION:
+            raise IndexUnavailable(OLD_LAYOUT_MESSAGE)
         try:
             return Engine(self.store, name, self.ranking)
         except IndexUnavailable:

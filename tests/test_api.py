@@ -145,6 +145,25 @@ def test_no_index_answers_503(tmp_path):
     assert response.get_json()["error"]["code"] == "index_unavailable"
 
 
+def test_an_index_built_by_an_older_kb_answers_503_asking_for_a_rebuild(articles_copy, tmp_path):
+    """After an upgrade that changed the index layout, until `kb index` has run again."""
+    import json
+
+    from conftest import build
+
+    build(articles_copy, tmp_path / "index")
+    manifest = next((tmp_path / "index").glob("*/manifest.json"))
+    data = json.loads(manifest.read_text())
+    manifest.write_text(json.dumps({**data, "schema": data["schema"] - 1}))
+    app = make_app(articles_copy, tmp_path / "index", tmp_path / "instance")
+    response = app.test_client().get("/api/v1/search?q=cost")
+    assert response.status_code == 503
+    assert response.get_json()["error"]["message"] == "the index was built by an older kb; rebuild it with `kb index`"
+    build(articles_copy, tmp_path / "index")  # the next `kb index` rebuilds it
+    assert app.test_client().get("/api/v1/search?q=cost").status_code == 200
+    app.extensions["kb.search"].close()
+
+
 def test_public_api_never_returns_staff_articles(client):
     for url in ["/api/v1/search?q=zanzibar", "/api/v1/search?q=screening%20checklist", "/api/v1/search?per_page=50"]:
         assert "staff-screening" not in client.get(url).get_data(as_text=True)
