@@ -15,7 +15,6 @@ from kb.accounts import StaffAccounts
 from kb.articles import LoadResult, load_folder
 from kb.errors import KbError
 from kb.index import IndexStore, update_index
-from kb.search import SearchRequest, parse_request
 from kb.taxonomy import FACET_KEYS, Taxonomy, load_taxonomy
 
 log = logging.getLogger(__name__)
@@ -111,12 +110,19 @@ def search_command(query, page, per_page, sort, staff, as_json, **facets) -> Non
     """Search from a terminal."""
     params = {"q": [" ".join(query)], "page": [str(page)], "per_page": [str(per_page)], "sort": [sort]}
     params.update({key: list(values) for key, values in facets.items() if values})
+    # Imported here: the search engine (NumPy) is only needed by this command.
+    from kb.ranking import Ranking
+    from kb.search import SearchService, parse_request
+
+    service = SearchService(current_app.config["INDEX_DIR"], Ranking.from_settings(current_app.config))
     try:
-        engine = current_app.extensions["kb.search"].engine()
-        request: SearchRequest = parse_request(params, engine.taxonomy, max_query_length=int(current_app.config["MAX_QUERY_LENGTH"]))
+        engine = service.engine()
+        request = parse_request(params, engine.taxonomy, max_query_length=int(current_app.config["MAX_QUERY_LENGTH"]))
         result = engine.search(request, "staff" if staff else "public")
     except KbError as exc:
         _fail(exc, 1)
+    finally:
+        service.close()
     if as_json:
         click.echo(json.dumps(result, indent=2, ensure_ascii=False))
         return
@@ -208,18 +214,19 @@ def register(app) -> None:
         app.cli.add_command(command)
 
 
-def _create_app():
-    from kb import create_app
+def _configured_app():
+    from kb import configured_app
 
-    return create_app()
+    return configured_app()
 
 
 # A plain click group, not Flask's FlaskGroup: that one scans installed packages for plugin
 # commands and builds the app just to find a command, 0.3 s before `kb index` could start.
-# The app is built by each command that needs it (with_appcontext, from the ScriptInfo below).
+# Commands run in the configured app only (with_appcontext, from the ScriptInfo below): they need
+# its settings, not the web app.
 cli = click.Group(name="kb", commands=COMMANDS, help="The clinic knowledge base: index articles, check them, search and serve.")
 
 
 def main() -> None:
     logging.basicConfig(level=os.environ.get("KB_LOG_LEVEL", "WARNING"), format="%(levelname)s %(name)s: %(message)s")
-    cli.main(prog_name="kb", obj=ScriptInfo(create_app=_create_app, set_debug_flag=False, load_dotenv_defaults=False))
+    cli.main(prog_name="kb", obj=ScriptInfo(create_app=_configured_app, set_debug_flag=False, load_dotenv_defaults=False))

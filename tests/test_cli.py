@@ -84,3 +84,13 @@ def test_the_kb_command_offers_the_contracts_commands_and_nothing_else(articles_
     """Plugins of installed packages (Flask-Limiter's `limiter`) are not scanned for: `kb index` starts sooner."""
     listed = kb(["--help"], kb_env(articles_copy, tmp_path / "index", tmp_path / "instance")).stdout
     assert {line.split()[0] for line in listed.split("Commands:")[1].strip().splitlines()} == {"check", "index", "search", "serve", "user"}
+
+
+def test_the_kb_command_indexes_checks_and_searches_in_the_configured_app_alone(articles_copy, tmp_path):
+    """The commands run without the web app; `search` opens its own engine over the index."""
+    env = kb_env(articles_copy, tmp_path / "index", tmp_path / "instance")
+    assert "Indexed: 7 added" in kb(["index"], env).stdout
+    assert "Checked 7 articles: 0 problems" in kb(["check"], env).stdout
+    answer = json.loads(kb(["search", "--json", "cost"], env).stdout)
+    assert answer["hits"][0]["slug"] == "microneedling-cost"
+    assert "staff-screening" in kb(["search", "--staff", "zanzibar"], env).stdout
