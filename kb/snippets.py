@@ -16,8 +16,9 @@ addresses, the earlier passage wins (tests/test_snippets.py compares the two).
 
 The expressions scan the text lowered (the same length, as the text's letters are ASCII here),
 not with IGNORECASE, and the lookbehinds that keep a match to whole tokens come after each
-word's first letter, not before it. Both let the regular expression engine skip to the
-positions where one of the words' first letters stands, so the whole check runs in C.
+whole word, not before it. Both let the regular expression engine look for the words' shared
+beginning ("scar" of "scars", "scarring") as a string, and try the rest only where it stands:
+with the check after the first letter it stopped at every "s", twice as slow.
 
 Synonym phrases ("topical anaesthetic" for "numbing cream") become one expression of their
 words' surface forms with stop words and punctuation allowed between them, as the index's
@@ -55,9 +56,9 @@ PATTERNS_KEPT = 4096
 #: Only this much of a text is searched for passages (Whoosh's highlighting default).
 CHARLIMIT = 2**15
 BETWEEN_PASSAGES = " … "
-#: Just after a word's first letter: that letter starts a token (no word character, nor one and a
-#: dot, stands before it: "e.g" is one token).
-TOKEN_STARTED_HERE = r"(?<!\w.)(?<!\w\..)"
+#: Just after a word of {length} letters: the word starts a token (no word character, nor one and
+#: a dot, stands before it: "e.g" is one token).
+TOKEN_STARTED = r"(?<!\w.{{{length}}})(?<!\w\..{{{length}}})"
 
 
 class Snippets:
@@ -220,11 +221,11 @@ def _token_of(alternatives: Iterable[str]) -> str:
 
 
 def _first_token_of(words: Iterable[str]) -> str:
-    """An expression for any of `words` as a whole token: `_token_of`, and no word character or
-    "word." just before it. That check comes after each word's first letter, not before it: an
+    """An expression for any of `words` (letters) as a whole token: `_token_of`, and no word
+    character or "word." just before it. That check comes after the word, not before it: an
     expression that starts with a lookbehind is tried at every position of the text, while one
     that starts with letters lets the regular expression engine skip to where they stand."""
-    return _token_of(re.escape(word[:1]) + TOKEN_STARTED_HERE + re.escape(word[1:]) for word in words)
+    return _token_of(re.escape(word) + TOKEN_STARTED.format(length=len(word)) for word in words)
 
 
 def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:

@@ -33,6 +33,25 @@ def test_pages_forbid_inline_script_framing_and_sniffing(client, path):
     assert answer.headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
 
 
+def test_api_answers_carry_the_headers_cached_or_not(client):
+    """Each endpoint's headers are worked out once (SecurityHeaders); a cached answer still has them all."""
+    for _ in range(2):
+        answer = client.get("/api/v1/search?q=acne")
+        assert answer.headers["X-Content-Type-Options"] == "nosniff"
+        assert answer.headers["X-Frame-Options"] == "DENY"
+        assert directives(answer.headers["Content-Security-Policy"])["frame-ancestors"] == "'none'"
+        assert answer.headers["Permissions-Policy"] == "camera=(), microphone=(), geolocation=()"
+
+
+def test_hsts_only_on_requests_that_came_over_https(client):
+    """Kept headers are kept per endpoint and per scheme: a plain request never gets the HTTPS ones."""
+    for scheme, expected in [("https", True), ("http", False), ("https", True)]:
+        answer = client.get("/api/v1/search?q=acne", base_url=f"{scheme}://localhost")
+        assert ("Strict-Transport-Security" in answer.headers) is expected
+    assert "Strict-Transport-Security" in client.get("/", headers={"X-Forwarded-Proto": "https"}).headers
+    assert "Strict-Transport-Security" not in client.get("/").headers
+
+
 def test_signed_in_pages_carry_the_same_policy(staff_client):
     answer = staff_client.get("/articles/staff-screening")
     assert answer.status_code == 200
