@@ -1,3 +1,5 @@
+import json
+
 import pytest
 from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate
@@ -225,3 +227,12 @@ def test_cors_preflight(cors_client):
         "/api/v1/search", headers={"Origin": "https://other.example", "Access-Control-Request-Method": "GET"}
     )
     assert response.headers["Access-Control-Allow-Origin"] == "https://other.example"
+
+
+def test_answers_are_utf8_json_as_the_contract_says(client):
+    answer = client.get("/api/v1/search?q=scar")
+    assert answer.mimetype == "application/json"
+    text = answer.get_data().decode("utf-8")
+    assert json.loads(text) == answer.get_json()
+    assert " … " in text  # passages are joined as written, not as \u2026 escapes
+    assert text.endswith("}\n")

@@ -157,6 +157,23 @@ def test_top_breaks_ties_by_the_tiebreak_rank_and_matches_a_full_sort():
         assert scoring.top(scores, candidates, count, tiebreak).tolist() == full[:count]
 
 
+@pytest.mark.parametrize("layout", ["random", "ties", "ascending", "descending", "one-high-value-per-sample-step"])
+def test_the_kth_largest_from_a_sample_equals_a_full_sort(layout):
+    rng = np.random.default_rng(11)
+    for size in (1, 15, 16, 17, 170, 3000):
+        values = {
+            "random": rng.random(size),
+            "ties": rng.integers(0, 3, size=size).astype(float),
+            "ascending": np.sort(rng.random(size)),
+            "descending": np.sort(rng.random(size))[::-1].copy(),
+            # every sampled value is the largest: the sample's floor keeps almost nothing back
+            "one-high-value-per-sample-step": np.where(np.arange(size) % scoring.SAMPLE_STEP == 0, 9.0, rng.random(size)),
+        }[layout]
+        ordered = sorted(values.tolist(), reverse=True)
+        for k in sorted({k for k in (1, 2, 10, size // 2, size) if 1 <= k <= size}):
+            assert scoring._kth_largest(values, k) == ordered[k - 1], (size, k)
+
+
 def test_terms_no_article_has_are_not_cached(engine):
     """What is kept is bounded by the index's vocabulary, whatever words visitors type."""
     before = engine.postings.cached_terms()
