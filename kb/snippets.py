@@ -176,8 +176,7 @@ class Snippets:
         return self.snippets([text], words)[0]
 
     def _passages_of(self, text: str, marks: list[tuple[int, int]]) -> str:
-        passages = _passages(text, marks, self._maxchars, self._surround)
-        return BETWEEN_PASSAGES.join(_formatted(text, marks, passage) for passage in _best(text, marks, passages, self._fragments))
+        return passages_html(text, marks, self._maxchars, self._surround, self._fragments)
 
     def _spans_word_by_word(self, text: str, words: frozenset[str]) -> list[tuple[int, int]]:
         limit = CHARLIMIT
@@ -241,13 +240,25 @@ def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
 
 
 # -- passages --------------------------------------------------------------------------------------
-# A passage is (start, end, first, last): its characters, and the first and last of the marks it holds.
+# A group is (first, last): the first and last of the marks one passage holds.
 
 
-def _passages(text: str, marks: list[tuple[int, int]], maxchars: int, surround: int) -> list[tuple[int, int, int, int]]:
-    """Whoosh's PinpointFragmenter with autotrim: marks at most `surround` apart are grouped while the
-    group spans at most `maxchars`; `surround` characters are added each side, then cut back to whole words."""
-    passages = []
+def passages_html(text: str, marks: list[tuple[int, int]], maxchars: int, surround: int, count: int) -> str:
+    """The `count` best passages around the marks (sorted, merged spans), in text order, as HTML.
+
+    Only the chosen groups are cut back to whole words: the scores depend on their marks alone."""
+    groups = _groups(marks, maxchars, surround)
+    passages = [(*_trimmed(text, marks, groups[i], surround), i) for i in _best(text, marks, groups, count)]
+    chosen = sorted(passages, key=lambda passage: (passage[0], passage[2]))  # text order, as Whoosh's
+    # Only &, < and > change under escaping; most texts have none of them.
+    escape = _escaped if "&" in text or "<" in text or ">" in text else _as_is
+    return BETWEEN_PASSAGES.join(_formatted(text, marks, start, end, groups[i], escape) for start, end, i in chosen)
+
+
+def _groups(marks: list[tuple[int, int]], maxchars: int, surround: int) -> list[tuple[int, int]]:
+    """Whoosh's PinpointFragmenter: marks at most `surround` apart are grouped while the group spans
+    at most `maxchars`; marks past CHARLIMIT are left out."""
+    groups = []
     last = -1
     for first, (left, right) in enumerate(marks):
         if last >= first:
@@ -264,37 +275,48 @@ def _passages(text: str, marks: list[tuple[int, int]], maxchars: int, surround: 
                 length += next_end - next_start
             else:
                 break
-        start, end = max(0, left - surround), min(len(text), right + surround)
-        space = text.find(" ", start, end)
-        if space > 0:
-            start = space + 1
-        space = text.rfind(" ", start, end)
-        if space > 0:
-            end = space
-        passages.append((min(start, marks[first][0]), max(end, marks[last][1]), first, last))
-    return passages
+        groups.append((first, last))
+    return groups
 
 
-def _best(text: str, marks: list[tuple[int, int]], passages: list[tuple[int, int, int, int]], count: int) -> list[tuple[int, int, int, int]]:
-    """The `count` best passages in text order. Whoosh's BasicFragmentScorer: the number of marks
-    times 100 times the number of distinct marked strings (case counts); ties go to the earlier passage."""
+def _trimmed(text: str, marks: list[tuple[int, int]], group: tuple[int, int], surround: int) -> tuple[int, int]:
+    """The group's passage (start, end): `surround` characters added each side, then cut back to
+    whole words (Whoosh's autotrim), never cutting into a mark."""
+    left, right = marks[group[0]][0], marks[group[1]][1]
+    start, end = max(0, left - surround), min(len(text), right + surround)
+    space = text.find(" ", start, end)
+    if space > 0:
+        start = space + 1
+    space = text.rfind(" ", start, end)
+    if space > 0:
+        end = space
+    return min(start, left), max(end, right)
 
-    chosen: Iterable[int] = range(len(passages))
-    if len(passages) > count:
-        strings = [text[start:end] for start, end in marks]
-        scores = [(last - first + 1) * 100 * len(set(strings[first : last + 1])) for _, _, first, last in passages]
-        chosen = sorted(chosen, key=lambda i: (-scores[i], i))[:count]
-    return [passages[i] for i in sorted(chosen, key=lambda i: (passages[i][0], i))]
+
+def _best(text: str, marks: list[tuple[int, int]], groups: list[tuple[int, int]], count: int) -> list[int]:
+    """Which `count` groups to show. Whoosh's BasicFragmentScorer: the number of marks times 100
+    times the number of distinct marked strings (case counts); ties go to the earlier group."""
+    if len(groups) <= count:
+        return list(range(len(groups)))
+    scores = [100 if first == last else (last - first + 1) * 100 * len({text[a:b] for a, b in marks[first : last + 1]}) for first, last in groups]
+    return sorted(range(len(groups)), key=lambda i: (-scores[i], i))[:count]
 
 
-def _formatted(text: str, marks: list[tuple[int, int]], passage: tuple[int, int, int, int]) -> str:
-    """The passage as HTML: the marks in <mark>, every character escaped."""
-    start, end, first, last = passage
+def _escaped(text: str) -> str:
+    return html.escape(text, quote=False)
+
+
+def _as_is(text: str) -> str:
+    return text
+
+
+def _formatted(text: str, marks: list[tuple[int, int]], start: int, end: int, group: tuple[int, int], escape) -> str:
+    """text[start:end] as HTML: the group's marks in <mark>, every character escaped."""
     output = []
     at = start
-    for mark_start, mark_end in marks[first : last + 1]:
-        output.append(html.escape(text[at:mark_start], quote=False))
-        output.append(f"<mark>{html.escape(text[mark_start:mark_end], quote=False)}</mark>")
+    for mark_start, mark_end in marks[group[0] : group[1] + 1]:
+        output.append(escape(text[at:mark_start]))
+        output.append(f"<mark>{escape(text[mark_start:mark_end])}</mark>")
         at = mark_end
-    output.append(html.escape(text[at:end], quote=False))
+    output.append(escape(text[at:end]))
     return "".join(output)

@@ -9,7 +9,7 @@ from whoosh import highlight
 from whoosh.analysis import Token
 
 from kb.search import SNIPPET_CHARS, SNIPPET_FRAGMENTS, SNIPPET_SURROUND, Engine
-from kb.snippets import BETWEEN_PASSAGES, CHARLIMIT, _best, _formatted, _merged, _passages
+from kb.snippets import BETWEEN_PASSAGES, CHARLIMIT, _merged, passages_html
 
 
 def bodies(engine: Engine) -> list[str]:
@@ -127,8 +127,7 @@ def through_whoosh(text: str, marks: list[tuple[int, int]], maxchars: int, surro
 
 
 def ours(text: str, marks: list[tuple[int, int]], maxchars: int, surround: int, count: int) -> str:
-    passages = _passages(text, marks, maxchars, surround)
-    return BETWEEN_PASSAGES.join(_formatted(text, marks, p) for p in _best(text, marks, passages, count))
+    return passages_html(text, marks, maxchars, surround, count)
 
 
 def test_passages_of_the_clinic_articles_are_whooshs(articles_engine):
