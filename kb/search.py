@@ -29,6 +29,7 @@ from kb.ranking import Ranking
 from kb.snippets import Snippets
 from kb.spelling import Speller
 from kb.taxonomy import FACET_KEYS, LISTED_FACETS, Taxonomy
+from kb.texts import Texts
 
 log = logging.getLogger(__name__)
 
@@ -142,7 +143,7 @@ class Engine:
         self._audience = self._audiences()
         # What a hit shows, per document, read once: Whoosh takes 43 us to read one article's stored fields.
         self._cards = self._read_cards()
-        self._texts = self.reader.column_reader("text")
+        self._texts = Texts(self.reader.column_reader("text"))
         # One row per facet value, in the taxonomy's order: counting is one vector operation per facet
         # (on the rows packed as bits).
         self._facet_values = {key: [v.value for v in self.taxonomy.facet(key).values] for key in FACET_KEYS}
@@ -169,6 +170,7 @@ class Engine:
         )
 
     def close(self) -> None:
+        self._texts.close()
         self.searcher.close()
         self.ix.close()
 
