@@ -1,4 +1,5 @@
-"""Helpers shared by test modules: signing in through the real form, and a real `kb serve` in a subprocess."""
+"""Helpers shared by test modules: signing in through the real form, a real `kb serve` in a subprocess,
+and index segments added the way an update without merging adds them."""
 from __future__ import annotations
 
 import os
@@ -112,3 +113,17 @@ class StaticSite:
         self.server.shutdown()
         self.server.server_close()
         self._thread.join(timeout=30)
+
+
+def add_segment(store, taxonomy, path: Path) -> None:
+    """Re-index one article as Whoosh does without merging: a new segment holds it, the old copy is deleted."""
+    from whoosh import index as whoosh_index
+
+    from kb.articles import load_article
+    from kb.index import document
+
+    ix = whoosh_index.open_dir(str(store.current_path()))
+    writer = ix.writer()
+    writer.update_document(**document(load_article(path, taxonomy), taxonomy))
+    writer.commit(merge=False)
+    ix.close()

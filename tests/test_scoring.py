@@ -6,13 +6,12 @@ import math
 
 import numpy as np
 import pytest
-from whoosh import index as whoosh_index
 from whoosh.query import Or, Term
 
 from conftest import build
+from helpers import add_segment
 from kb import scoring
-from kb.articles import load_article
-from kb.index import IndexStore, document
+from kb.index import IndexStore
 from kb.ranking import Ranking
 from kb.search import Engine
 from kb.settings import DEFAULTS
@@ -122,11 +121,7 @@ def test_scores_equal_whooshs_with_several_segments_and_a_deleted_document(artic
     taxonomy = load_taxonomy(articles_copy / "taxonomy.yaml")
     path = next(p for p in sorted(articles_copy.glob("*.md")) if "microneedling" in p.read_text())
     path.write_text(path.read_text() + "\nMore on microneedling and its cost.\n")
-    ix = whoosh_index.open_dir(str(store.current_path()))
-    writer = ix.writer()
-    writer.update_document(**document(load_article(path, taxonomy), taxonomy))
-    writer.commit(merge=False)
-    ix.close()
+    add_segment(store, taxonomy, path)
     for model in ("bm25f", "per-field"):
         engine = Engine(store, store.current_name(), Ranking.from_settings({**DEFAULTS, "RANK_MODEL": model}))
         try:

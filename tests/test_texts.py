@@ -2,11 +2,10 @@
 from __future__ import annotations
 
 import pytest
-from whoosh import index as whoosh_index
 
 from conftest import build
-from kb.articles import load_article
-from kb.index import IndexStore, document
+from helpers import add_segment
+from kb.index import IndexStore
 from kb.search import Engine
 from kb.taxonomy import load_taxonomy
 from kb.texts import Texts
@@ -31,11 +30,7 @@ def test_several_segments_with_a_replaced_document(articles_copy, tmp_path):
     taxonomy = load_taxonomy(articles_copy / "taxonomy.yaml")
     for path in sorted(articles_copy.glob("*.md"))[:2]:
         path.write_text(path.read_text() + "\nAn added closing line.\n")
-        ix = whoosh_index.open_dir(str(store.current_path()))
-        writer = ix.writer()
-        writer.update_document(**document(load_article(path, taxonomy), taxonomy))
-        writer.commit(merge=False)
-        ix.close()
+        add_segment(store, taxonomy, path)
     engine = Engine(store, store.current_name())
     try:
         assert len(list(engine.reader.leaf_readers())) == 3 and engine.reader.has_deletions()
