@@ -182,13 +182,14 @@ class Gunicorn:
         except OSError:
             return False
 
-    def worker_rss_mb(self) -> list[float]:
+    def worker_rss_mb(self) -> list[tuple[float, float]]:
+        """Each worker's resident memory and, within it, its private (anonymous) part: the rest is
+        pages of files it maps, such as the index's text columns, shared through the page cache."""
         children = subprocess.run(["pgrep", "-P", str(self.process.pid)], capture_output=True, text=True).stdout.split()
         sizes = []
         for pid in children:
-            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    sizes.append(int(line.split()[1]) / 1024)
+            status = dict(line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines() if ":" in line)
+            sizes.append((int(status["VmRSS"].split()[0]) / 1024, int(status["RssAnon"].split()[0]) / 1024))
         return sizes
 
     def stop(self) -> None:
@@ -336,7 +337,10 @@ def main() -> int:
         lines = ["| HTTP (2 gunicorn sync workers, wrk -t2 -c8) | requests/s | p50 ms | p95 ms | p99 ms | errors | share of trivial req/s |", "|---|---|---|---|---|---|---|"]
         lines += [f"| {n} | {rps:.0f} | {p50:.2f} | {p95:.2f} | {p99:.2f} | {errors} | {rps / trivial:.0%} |" for n, rps, p50, p95, p99, errors in http]
         sections.append("\n".join(lines))
-        sections.append("Resident memory per worker after the load (MB): " + "; ".join(f"{k} {', '.join(f'{m:.0f}' for m in v)}" for k, v in memory.items()))
+        sections.append(
+            "Resident memory per worker after the load (MB; in brackets its private part, the rest being mapped files): "
+            + "; ".join(f"{k} {', '.join(f'{rss:.0f} ({private:.0f})' for rss, private in v)}" for k, v in memory.items())
+        )
     lines = ["| index | kb | FTS5 reference |", "|---|---|---|"]
     lines += [f"| {name} | {ours:.2f} | {theirs:.2f} |" for name, ours, theirs in index_rows]
     lines.append(f"| clinic: one-article incremental update, in process (check folder, parse, index) s | {update:.2f} | |")
