@@ -126,10 +126,6 @@ def through_whoosh(text: str, marks: list[tuple[int, int]], maxchars: int, surro
     return WhooshMarks().format([fragments[i] for i in sorted(chosen, key=lambda i: (fragments[i].startchar, i))])
 
 
-def ours(text: str, marks: list[tuple[int, int]], maxchars: int, surround: int, count: int) -> str:
-    return passages_html(text, marks, maxchars, surround, count)
-
-
 def test_passages_of_the_clinic_articles_are_whooshs(articles_engine):
     snippets = articles_engine._snippets
     rng = random.Random(12)
@@ -140,7 +136,7 @@ def test_passages_of_the_clinic_articles_are_whooshs(articles_engine):
             marks = _merged(snippets._spans_by_lookup(text, frozenset(rng.sample(own, rng.randint(1, 4)))))
             if marks:
                 expected = through_whoosh(text, marks, SNIPPET_CHARS, SNIPPET_SURROUND, SNIPPET_FRAGMENTS)
-                assert ours(text, marks, SNIPPET_CHARS, SNIPPET_SURROUND, SNIPPET_FRAGMENTS) == expected
+                assert passages_html(text, marks, SNIPPET_CHARS, SNIPPET_SURROUND, SNIPPET_FRAGMENTS) == expected
                 compared += 1
     assert compared > 1000
 
@@ -162,7 +158,7 @@ def test_passages_of_crowded_and_sparse_marks_are_whooshs():
         if not marks:
             continue
         maxchars, surround, count = rng.choice([(220, 70, 2), (40, 10, 2), (15, 3, 3), (500, 0, 1)])
-        assert ours(text, marks, maxchars, surround, count) == through_whoosh(text, marks, maxchars, surround, count), (text, marks)
+        assert passages_html(text, marks, maxchars, surround, count) == through_whoosh(text, marks, maxchars, surround, count), (text, marks)
 
 
 def test_a_snippet_escapes_the_text_and_marks_only_the_words(articles_engine):
