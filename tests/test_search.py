@@ -1,9 +1,11 @@
+import itertools
 import re
 
 import pytest
 
 from kb.errors import BadParameter, NotFound, QueryTooLong
 from kb.search import parse_request
+from kb.taxonomy import FACET_KEYS
 
 HOSTILE_QUERIES = [
     "micro*", "?", "*", "title:microneedling", 'cost "unbalanced', "AND", "NOT OR AND", "micro AND NOT cost",
@@ -122,6 +124,24 @@ def test_facet_counts_are_disjunctive(engine):
     assert facet(result, "scar_type") == {"ice-pick": (2, False), "boxcar": (2, True), "rolling": (2, False)}
     # ...while the other facets count within the selection.
     assert facet(result, "procedure") == {"microneedling": (1, False), "laser-resurfacing": (1, False)}
+
+
+@pytest.mark.parametrize("q", ["", "scars"])
+def test_each_facets_counts_are_the_totals_of_selecting_its_values(articles_engine, q):
+    """By definition: a value's count is the total when it replaces its facet's own selection and
+    every other facet's selection stays. Checked for every pair and triple of selected facets."""
+    engine = articles_engine
+    first = {key: engine.taxonomy.facet(key).values[0].value for key in FACET_KEYS}
+    combinations = [dict(pair) for size in (1, 2, 3) for pair in itertools.combinations(first.items(), size)]
+    counted = 0
+    for selected in combinations:
+        result = ask(engine, q=q, **selected)
+        for key in FACET_KEYS:
+            others = {k: v for k, v in selected.items() if k != key}
+            expected = {v.value: ask(engine, q=q, **others, **{key: v.value})["total"] for v in engine.taxonomy.facet(key).values}
+            assert {v["value"]: v["count"] for v in result["facets"][key]} == expected, (selected, key)
+            counted += sum(expected.values())
+    assert counted > 100  # the selections leave articles to count
 
 
 def test_every_taxonomy_value_is_listed_even_at_zero(engine):
