@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 from collections import deque
+from typing import Iterator
 
-from whoosh.analysis import CharsetFilter, Filter, LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
+from whoosh.analysis import CharsetFilter, CompositeAnalyzer, Filter, LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
 from whoosh.support.charset import accent_map
 
 from kb.taxonomy import Taxonomy
@@ -98,20 +99,26 @@ class SynonymFilter(Filter):
     def _replace(self, first, tokens):
         items = [first.copy()] + [t.copy() for t in tokens]
         kept = [t for t in items if not t.stopped]
+        for index, length, text in self.replaced([t.text for t in kept]):
+            token = kept[index]
+            token.text = text
+            if token.chars:
+                token.endchar = kept[index + length - 1].endchar
+            yield token
+
+    def replaced(self, texts: list[str]) -> Iterator[tuple[int, int, str]]:
+        """(first, length, text) of each query token: a synonym phrase's canonical token, longest
+        phrase first, or the word itself."""
         index = 0
-        while index < len(kept):
+        while index < len(texts):
             for length in self.lengths:
-                phrase = tuple(t.text for t in kept[index:index + length])
+                phrase = tuple(texts[index:index + length])
                 if len(phrase) == length and phrase in self.table:
-                    token = kept[index]
-                    token.text = self.table[phrase]
-                    if token.chars:
-                        token.endchar = kept[index + length - 1].endchar
-                    yield token
+                    yield index, length, self.table[phrase]
                     index += length
                     break
             else:
-                yield kept[index]
+                yield index, 1, texts[index]
                 index += 1
 
 
@@ -137,6 +144,43 @@ def question_terms(field_analyzer, words: frozenset[str] = QUESTION_WORDS) -> fr
     return frozenset(token.text for word in words for token in field_analyzer(word, mode="index"))
 
 
-def query_tokens(analyzer, text: str) -> list[str]:
-    """The distinct terms a user's text searches for, in order; raw text never reaches a query parser."""
-    return list(dict.fromkeys(token.text for token in analyzer(text, mode="query")))
+class QueryAnalyzer:
+    """A user's text to the distinct terms it searches for, in order, as `analyzer(text,
+    mode="query")` gives them; raw text never reaches a query parser.
+
+    Each word's analysis is remembered. Whoosh's filter chain costs about 20 us a word, most
+    of a short query's analysis, while searches reuse a small vocabulary. The chain's filters
+    work on one token at a time, so a word analyzes the same alone as within a text; only the
+    synonym phrases, found last, depend on the words around them.
+    """
+
+    #: Words whose analysis is kept; past this the memory starts again (user text is unbounded).
+    WORDS_KEPT = 50_000
+
+    def __init__(self, analyzer):
+        tokenizer, *filters = analyzer.items
+        if not isinstance(tokenizer, RegexTokenizer) or tokenizer.gaps or any(isinstance(f, SynonymFilter) for f in filters[:-1]):
+            raise ValueError("expected a RegexTokenizer, per-token filters and at most a SynonymFilter last")
+        self._words = tokenizer.expression
+        self._synonyms = filters.pop() if filters and isinstance(filters[-1], SynonymFilter) else None
+        self._word_chain = CompositeAnalyzer(tokenizer, *filters)
+        self._terms: dict[str, tuple[str, ...]] = {}
+
+    def __call__(self, text: str) -> list[str]:
+        texts: list[str] = []
+        for match in self._words.finditer(text):
+            word = match.group()
+            terms = self._terms.get(word)
+            if terms is None:
+                terms = self._analyzed(word)
+            texts += terms
+        if self._synonyms is not None:
+            texts = [term for _, _, term in self._synonyms.replaced(texts)]
+        return list(dict.fromkeys(texts))
+
+    def _analyzed(self, word: str) -> tuple[str, ...]:
+        terms = tuple(token.text for token in self._word_chain(word, mode="query"))
+        if len(self._terms) >= self.WORDS_KEPT:
+            self._terms.clear()
+        self._terms[word] = terms
+        return terms
