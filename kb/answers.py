@@ -26,23 +26,34 @@ class AnswerCache:
 
     def get(self, version: str, audience: str, key: Hashable, build: Callable[[], Value]) -> Value:
         """The cached answer for (version, audience, key), or `build()`'s, kept for next time."""
+        found = self.find(version, audience, key)
+        if found is None:
+            found = build()  # outside the lock: a slow search must not hold up cached answers
+            self.keep(version, audience, key, found)
+        return found
+
+    def find(self, version: str, audience: str, key: Hashable) -> Value | None:
+        """The cached answer for (version, audience, key), or None."""
         if self.size <= 0:
-            return build()
-        entry = (audience, key)
+            return None
         with self._lock:
             if version != self._version:
                 self._entries.clear()
                 self._version = version
-            found = self._entries.get(entry)
-            if found is not None:
+            found = self._entries.get((audience, key))
+            if found is None:
+                self.misses += 1
+            else:
                 self.hits += 1
-                return found
-            self.misses += 1
-        value = build()  # outside the lock: a slow search must not hold up cached answers
+            return found
+
+    def keep(self, version: str, audience: str, key: Hashable, value: Value) -> None:
+        """Keep an answer, unless the index version changed since it was looked for."""
+        if self.size <= 0:
+            return
         with self._lock:
             if version == self._version:
-                self._entries[entry] = value
-        return value
+                self._entries[(audience, key)] = value
 
     def __len__(self) -> int:
         return len(self._entries)

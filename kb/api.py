@@ -4,15 +4,17 @@ from __future__ import annotations
 import hashlib
 import json
 from importlib import resources
+from typing import Any, Callable, Hashable
 
 import orjson
 import yaml
 from flask import Blueprint, Response, current_app, jsonify, request
 from flask_cors import CORS
+from werkzeug.http import quote_etag
 
 from kb.answers import AnswerCache
 from kb.errors import BadParameter, QueryTooLong
-from kb.search import SearchService, parse_request
+from kb.search import SearchRequest, SearchService, parse_request
 from kb.settings import split_origins
 from kb.taxonomy import Taxonomy
 
@@ -36,25 +38,35 @@ def _params() -> dict[str, list[str]]:
     return {name: request.args.getlist(name) for name in request.args}
 
 
-def _cached(version: str, payload_key: object, build) -> Response:
+def _cached(version: str, checked: Callable[[], tuple[Hashable, Any]], build: Callable[[Any], dict]) -> Response:
     """Answer with ETag and Cache-Control; the ETag is known before any work, so a revalidation costs nothing.
 
-    The ETag is derived from the index version, the endpoint, the public audience and the
-    normalized parameters: the same inputs always give the same answer.
+    `checked()` checks the request's parameters and returns (key, request): the parameters
+    normalized, and what `build(request)` makes the answer from. The ETag is derived from the
+    index version, the endpoint, the public audience and the key: the same inputs always give
+    the same answer. Answers are kept under the key, and also under the request as sent (path
+    and query string), so a repeat is answered without its parameters being parsed, checked
+    and hashed again. A bad parameter raises before anything is kept.
     """
-    digest = hashlib.sha256(repr((version, request.path, AUDIENCE, payload_key)).encode()).hexdigest()[:32]
-    if request.if_none_match.contains(digest):
-        response = Response(status=304)
-    else:
-        answers: AnswerCache = current_app.extensions["kb.answers"]
-        body = answers.get(version, AUDIENCE, (request.path, payload_key), lambda: _encoded(build()))
-        response = current_app.response_class(body, mimetype="application/json")
-    response.set_etag(digest)
-    # Which index version answered: on several nodes, shows they serve the same articles commit.
-    response.headers[VERSION_HEADER] = version
-    # Written whole: werkzeug's cache_control object parses and rewrites the header on each change.
-    response.headers["Cache-Control"] = f"public, max-age={int(current_app.config['API_CACHE_SECONDS'])}"
-    return response
+    answers: AnswerCache = current_app.extensions["kb.answers"]
+    as_sent = (request.path, request.query_string)
+    found = answers.find(version, AUDIENCE, as_sent)
+    if found is None:
+        key, parsed = checked()
+        digest = hashlib.sha256(repr((version, request.path, AUDIENCE, key)).encode()).hexdigest()[:32]
+        body = answers.get(version, AUDIENCE, (request.path, key), lambda: _encoded(build(parsed)))
+        headers = [
+            ("ETag", quote_etag(digest)),
+            # Which index version answered: on several nodes, shows they serve the same articles commit.
+            (VERSION_HEADER, version),
+            ("Cache-Control", f"public, max-age={int(current_app.config['API_CACHE_SECONDS'])}"),
+        ]
+        found = (digest, body, headers)
+        answers.keep(version, AUDIENCE, as_sent, found)
+    digest, body, headers = found
+    if "HTTP_IF_NONE_MATCH" in request.environ and request.if_none_match.contains(digest):
+        return Response(status=304, headers=headers)
+    return current_app.response_class(body, mimetype="application/json", headers=headers)
 
 
 def _encoded(answer: dict) -> bytes:
@@ -72,13 +84,17 @@ def _only(*allowed: str) -> None:
 @bp.get("/search")
 def search():
     engine = service().engine()
-    search_request = parse_request(
-        _params(),
-        engine.taxonomy,
-        max_query_length=int(current_app.config["MAX_QUERY_LENGTH"]),
-        max_page=int(current_app.config["MAX_PAGE"]),
-    )
-    return _cached(engine.version, search_request.cache_key(), lambda: _public_result(engine.search(search_request, AUDIENCE)))
+
+    def checked() -> tuple[tuple, SearchRequest]:
+        search_request = parse_request(
+            _params(),
+            engine.taxonomy,
+            max_query_length=int(current_app.config["MAX_QUERY_LENGTH"]),
+            max_page=int(current_app.config["MAX_PAGE"]),
+        )
+        return search_request.cache_key(), search_request
+
+    return _cached(engine.version, checked, lambda search_request: _public_result(engine.search(search_request, AUDIENCE)))
 
 
 def _public_result(result: dict) -> dict:
@@ -89,29 +105,42 @@ def _public_result(result: dict) -> dict:
 
 @bp.get("/articles/<slug>")
 def article(slug: str):
-    _only()
     engine = service().engine()
-    return _cached(engine.version, slug, lambda: {k: v for k, v in engine.article(slug, AUDIENCE).items() if k != "audience"})
+
+    def checked() -> tuple[str, str]:
+        _only()
+        return slug, slug
+
+    return _cached(engine.version, checked, lambda _: {k: v for k, v in engine.article(slug, AUDIENCE).items() if k != "audience"})
 
 
 @bp.get("/suggest")
 def suggest():
-    _only("q")
-    values = request.args.getlist("q")
-    if len(values) > 1:
-        raise BadParameter("q must be given once", param="q")
-    prefix = values[0] if values else ""
-    if len(prefix) > int(current_app.config["MAX_QUERY_LENGTH"]):
-        raise QueryTooLong(f"q must be at most {current_app.config['MAX_QUERY_LENGTH']} characters", param="q")
     engine = service().engine()
-    return _cached(engine.version, prefix.casefold(), lambda: {"query": prefix, "suggestions": engine.suggest(prefix, AUDIENCE)})
+
+    def checked() -> tuple[str, str]:
+        _only("q")
+        values = request.args.getlist("q")
+        if len(values) > 1:
+            raise BadParameter("q must be given once", param="q")
+        prefix = values[0] if values else ""
+        if len(prefix) > int(current_app.config["MAX_QUERY_LENGTH"]):
+            raise QueryTooLong(f"q must be at most {current_app.config['MAX_QUERY_LENGTH']} characters", param="q")
+        return prefix, prefix
+
+    # Keyed by the prefix as typed: the answer repeats it ("query"), so "Sca" and "sca" are two answers.
+    return _cached(engine.version, checked, lambda prefix: {"query": prefix, "suggestions": engine.suggest(prefix, AUDIENCE)})
 
 
 @bp.get("/facets")
 def facets():
-    _only()
     engine = service().engine()
-    return _cached(engine.version, "facets", lambda: {"facets": engine.facet_totals(AUDIENCE)})
+
+    def checked() -> tuple[str, None]:
+        _only()
+        return "facets", None
+
+    return _cached(engine.version, checked, lambda _: {"facets": engine.facet_totals(AUDIENCE)})
 
 
 @bp.get("/openapi.json")

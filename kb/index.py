@@ -184,13 +184,15 @@ class IndexStore:
 
     def __init__(self, root: str | Path):
         self.root = Path(root)
+        # Read on every request to notice a new version: as a string, not joined as a Path each time.
+        self._current_link = str(self.root / CURRENT)
         # The last manifest read, by version name: a published version never changes, and
         # `kb index` reads the current one twice (outlines before the lock, hashes under it).
         self._last_manifest: tuple[str, Manifest | None] | None = None
 
     def current_name(self) -> str | None:
         try:
-            return os.readlink(self.root / CURRENT)
+            return os.readlink(self._current_link)
         except OSError:
             return None
 

@@ -91,3 +91,40 @@ def test_the_cache_size_is_a_setting(built_index, tmp_path):
         assert app.extensions["kb.answers"].hits == 0
     finally:
         app.extensions["kb.search"].close()
+
+
+def test_an_answer_found_after_the_version_changed_is_not_kept():
+    cache = AnswerCache(8)
+    assert cache.find("v1", "public", "cost") is None
+    cache.find("v2", "public", "other")  # a request on the new version arrives meanwhile
+    cache.keep("v1", "public", "cost", "old")
+    assert cache.find("v2", "public", "cost") is None and len(cache) == 0
+
+
+def test_a_repeat_as_sent_is_answered_without_checking_its_parameters_again(client, app, monkeypatch):
+    import kb.api
+
+    checked = []
+    real = kb.api.parse_request
+    monkeypatch.setattr(kb.api, "parse_request", lambda *args, **kw: checked.append(1) or real(*args, **kw))
+    first = client.get("/api/v1/search?q=cost&per_page=5")
+    again = client.get("/api/v1/search?q=cost&per_page=5")
+    assert first.data == again.data and first.headers["ETag"] == again.headers["ETag"]
+    assert len(checked) == 1
+    # Sent differently, it is checked, then found under its normalized parameters: same answer and ETag.
+    other = client.get("/api/v1/search?per_page=5&q=%20Cost")
+    assert len(checked) == 2 and other.data == first.data and other.headers["ETag"] == first.headers["ETag"]
+
+
+def test_a_bad_request_is_never_kept(client, app):
+    for _ in range(2):
+        response = client.get("/api/v1/search?q=cost&per_page=0")
+        assert response.status_code == 400 and response.get_json()["error"]["param"] == "per_page"
+    assert len(app.extensions["kb.answers"]) == 0
+
+
+def test_suggestions_repeat_the_prefix_as_typed(client):
+    assert client.get("/api/v1/suggest?q=mic").get_json()["query"] == "mic"
+    upper = client.get("/api/v1/suggest?q=MIC").get_json()
+    assert upper["query"] == "MIC"
+    assert upper["suggestions"] == client.get("/api/v1/suggest?q=mic").get_json()["suggestions"]
