@@ -29,8 +29,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     """The configured app (`configured_app`) with its search service, security and blueprints."""
     app = configured_app(test_config)
 
-    from flask_wtf.csrf import CSRFProtect
-
     from kb import api, auth, cli, handlers, security, web, widget
     from kb.accounts import StaffAccounts
     from kb.answers import AnswerCache
@@ -40,7 +38,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.extensions["kb.search"] = SearchService(app.config["INDEX_DIR"], Ranking.from_settings(app.config))
     app.extensions["kb.answers"] = AnswerCache(int(app.config["ANSWER_CACHE_SIZE"]))
     app.extensions["kb.accounts"] = StaffAccounts(app.instance_path)
-    CSRFProtect(app)
+    security.protect_forms(app)
     app.register_blueprint(api.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(web.bp)
@@ -56,7 +54,7 @@ def configured_app(test_config: dict | None = None) -> Flask:
     """The app with its configuration only (defaults -> instance kb.cfg -> KB_* environment -> test
     config): all the `kb` commands need, without the web app's imports (0.25 s of `kb index`)."""
     instance_dir = (test_config or {}).get("INSTANCE_DIR") or os.environ.get("KB_INSTANCE_DIR") or DEFAULTS["INSTANCE_DIR"]
-    app = Flask(
+    app = App(
         __name__,
         instance_path=os.path.abspath(instance_dir),
         instance_relative_config=True,
@@ -84,6 +82,28 @@ def _session_settings(app: Flask) -> None:
     app.session_interface = CookieSessions()
 
 
+class App(Flask):
+    """Flask, with each hook's and view's ready-to-call form kept: Flask asks `inspect` whether
+    every before- and after-request function is a coroutine function on every request (six
+    times for an API answer), a few percent of an answer from the cache."""
+
+    #: Functions whose form is kept; past this the memory starts again (`after_this_request`
+    #: callbacks are new functions on every request).
+    SYNC_KEPT = 256
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._sync_forms: dict = {}
+
+    def ensure_sync(self, func):
+        found = self._sync_forms.get(func)
+        if found is None:
+            if len(self._sync_forms) >= self.SYNC_KEPT:
+                self._sync_forms.clear()
+            found = self._sync_forms[func] = super().ensure_sync(func)
+        return found
+
+
 class CookieSessions(SecureCookieSessionInterface):
     """Flask's signed cookie sessions. A request without the cookie (every widget and API call)
     gets its empty session without Flask first building the signing serializer, which it does
@@ -93,6 +113,12 @@ class CookieSessions(SecureCookieSessionInterface):
         if app.secret_key and not request.cookies.get(self.get_cookie_name(app)):
             return self.session_class()
         return super().open_session(app, request)
+
+    def save_session(self, app: Flask, session, response) -> None:
+        # A session nobody read or changed, and empty, leaves the response as it is (as Flask's
+        # does, after first reading seven cookie settings).
+        if session or session.accessed or session.modified:
+            super().save_session(app, session, response)
 
 
 def _resolve_paths(app: Flask) -> None:

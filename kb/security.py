@@ -13,6 +13,7 @@ import flask
 from flask import Blueprint, Flask, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
+from flask_wtf.csrf import CSRFProtect
 from flask_talisman import Talisman
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -52,6 +53,17 @@ class SecurityHeaders(Talisman):
             options = self._options_by_endpoint[endpoint] = super()._get_local_options()
         return options
 
+    def _force_https(self):
+        # Talisman's check reads the request's scheme and headers on every request; it can only
+        # act when HTTPS is forced (for this endpoint) or session cookies are to be made secure.
+        if self.session_cookie_secure or self._get_local_options()["force_https"]:
+            return super()._force_https()
+        return None
+
+    def _make_nonce(self):
+        if self._get_local_options()["content_security_policy_nonce_in"]:
+            super()._make_nonce()
+
     def _set_response_headers(self, response):
         if getattr(flask.request, "csp_nonce", None):
             return super()._set_response_headers(response)
@@ -72,6 +84,22 @@ class SecurityHeaders(Talisman):
             # Added in one go: setting each one scans every header before it, most of their cost.
             response.headers.extend(headers)
         return response
+
+
+def protect_forms(app: Flask) -> CSRFProtect:
+    """Flask-WTF's CSRF check on every request that can change state (WTF_CSRF_METHODS: POST, PUT,
+    PATCH, DELETE), whatever its blueprint. Flask-WTF's own hook runs on every request and looks
+    up the view's exemptions before the method; here a GET (every search and widget call) is
+    let through on its method alone."""
+    app.config["WTF_CSRF_CHECK_DEFAULT"] = False
+    csrf = CSRFProtect(app)
+
+    @app.before_request
+    def check_csrf_token() -> None:
+        if request.method in app.config["WTF_CSRF_METHODS"] and app.config["WTF_CSRF_ENABLED"] and request.endpoint:
+            csrf.protect(apply_exemptions=True)
+
+    return csrf
 
 
 def protect(app: Flask, *, api: Blueprint, sign_in: Blueprint) -> None:

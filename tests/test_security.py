@@ -95,6 +95,21 @@ def test_every_form_that_posts_carries_a_csrf_token(staff_client):
     assert posting >= 3  # sign in, sign out, and the header's sign-out button
 
 
+@pytest.mark.parametrize("method", ["POST", "PUT", "PATCH", "DELETE"])
+def test_every_view_that_changes_state_needs_the_csrf_token(app, method):
+    """Not only the sign-in blueprint's: a view added anywhere is checked without opting in."""
+    app.add_url_rule("/test-change", "test_change", lambda: "changed", methods=[method])
+    client = app.test_client()
+    assert client.open("/test-change", method=method).status_code == 400
+    token = csrf_token(client)
+    assert client.open("/test-change", method=method, data={"csrf_token": token}).status_code == 200
+
+
+def test_reads_are_never_asked_for_a_csrf_token(app):
+    app.add_url_rule("/test-read", "test_read", lambda: "read", methods=["GET", "POST"])
+    assert app.test_client().get("/test-read").status_code == 200
+
+
 # -- sign-in limits ------------------------------------------------------------------------------
 
 
