@@ -110,7 +110,7 @@ class CookieSessions(SecureCookieSessionInterface):
     anew for every request: a quarter of the time of an answer from the cache."""
 
     def open_session(self, app: Flask, request) -> SecureCookieSession | None:
-        if app.secret_key and not request.cookies.get(self.get_cookie_name(app)):
+        if app.secret_key and ("HTTP_COOKIE" not in request.environ or not request.cookies.get(self.get_cookie_name(app))):
             return self.session_class()
         return super().open_session(app, request)
 

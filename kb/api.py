@@ -48,25 +48,27 @@ def _cached(version: str, checked: Callable[[], tuple[Hashable, Any]], build: Ca
     and query string), so a repeat is answered without its parameters being parsed, checked
     and hashed again. A bad parameter raises before anything is kept.
     """
-    answers: AnswerCache = current_app.extensions["kb.answers"]
-    as_sent = (request.path, request.query_string)
+    # The request and app once: each read through Flask's proxies looks them up anew.
+    app, sent = current_app._get_current_object(), request._get_current_object()
+    answers: AnswerCache = app.extensions["kb.answers"]
+    as_sent = (sent.path, sent.query_string)
     found = answers.find(version, AUDIENCE, as_sent)
     if found is None:
         key, parsed = checked()
-        digest = hashlib.sha256(repr((version, request.path, AUDIENCE, key)).encode()).hexdigest()[:32]
-        body = answers.get(version, AUDIENCE, (request.path, key), lambda: _encoded(build(parsed)))
+        digest = hashlib.sha256(repr((version, sent.path, AUDIENCE, key)).encode()).hexdigest()[:32]
+        body = answers.get(version, AUDIENCE, (sent.path, key), lambda: _encoded(build(parsed)))
         headers = [
             ("ETag", quote_etag(digest)),
             # Which index version answered: on several nodes, shows they serve the same articles commit.
             (VERSION_HEADER, version),
-            ("Cache-Control", f"public, max-age={int(current_app.config['API_CACHE_SECONDS'])}"),
+            ("Cache-Control", f"public, max-age={int(app.config['API_CACHE_SECONDS'])}"),
         ]
         found = (digest, body, headers)
         answers.keep(version, AUDIENCE, as_sent, found)
     digest, body, headers = found
-    if "HTTP_IF_NONE_MATCH" in request.environ and request.if_none_match.contains(digest):
+    if "HTTP_IF_NONE_MATCH" in sent.environ and sent.if_none_match.contains(digest):
         return Response(status=304, headers=headers)
-    return current_app.response_class(body, mimetype="application/json", headers=headers)
+    return app.response_class(body, mimetype="application/json", headers=headers)
 
 
 def _encoded(answer: dict) -> bytes:

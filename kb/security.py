@@ -65,10 +65,11 @@ class SecurityHeaders(Talisman):
             super()._make_nonce()
 
     def _set_response_headers(self, response):
-        if getattr(flask.request, "csp_nonce", None):
+        current = flask.request._get_current_object()  # once: every proxied read looks it up anew
+        if getattr(current, "csp_nonce", None):
             return super()._set_response_headers(response)
-        over_https = flask.request.is_secure or flask.request.headers.get("X-Forwarded-Proto", "http") == "https"
-        kind = (flask.request.endpoint, over_https)
+        over_https = current.is_secure or current.environ.get("HTTP_X_FORWARDED_PROTO", "http") == "https"
+        kind = (current.endpoint, over_https)
         headers = self._headers_by_kind.get(kind)
         if headers is None:
             blank = flask.Response()
