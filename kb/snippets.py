@@ -251,36 +251,35 @@ def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
 def passages_html(text: str, marks: list[tuple[int, int]], maxchars: int, surround: int, count: int) -> str:
     """The `count` best passages around the marks (sorted, merged spans), in text order, as HTML.
 
-    Only the chosen groups are cut back to whole words: the scores depend on their marks alone."""
+    Only the chosen groups are cut back to whole words: the scores depend on their marks alone.
+    Cut passages start in the order of their groups (a later group's start is never earlier;
+    tied starts keep the group order), so the chosen groups in order are Whoosh's text order."""
     groups = _groups(marks, maxchars, surround)
-    passages = [(*_trimmed(text, marks, groups[i], surround), i) for i in _best(text, marks, groups, count)]
-    chosen = sorted(passages, key=lambda passage: (passage[0], passage[2]))  # text order, as Whoosh's
+    chosen = groups if len(groups) <= count else [groups[i] for i in sorted(_best(text, marks, groups, count))]
     # Only &, < and > change under escaping; most texts have none of them.
-    escape = _escaped if "&" in text or "<" in text or ">" in text else _as_is
-    return BETWEEN_PASSAGES.join(_formatted(text, marks, start, end, groups[i], escape) for start, end, i in chosen)
+    format_passage = _escaped_passage if "&" in text or "<" in text or ">" in text else _passage
+    return BETWEEN_PASSAGES.join([format_passage(text, marks, group, *_trimmed(text, marks, group, surround)) for group in chosen])
 
 
 def _groups(marks: list[tuple[int, int]], maxchars: int, surround: int) -> list[tuple[int, int]]:
     """Whoosh's PinpointFragmenter: marks at most `surround` apart are grouped while the group spans
     at most `maxchars`; marks past CHARLIMIT are left out."""
     groups = []
-    last = -1
-    for first, (left, right) in enumerate(marks):
-        if last >= first:
-            continue
-        last = first
+    first, size = 0, len(marks)
+    while first < size:
+        left, right = marks[first]
         if right > CHARLIMIT:
             break
-        length = right - left
-        while last < len(marks) - 1 and length < maxchars:
+        last, length = first, right - left
+        while last + 1 < size and length < maxchars:
             next_start, next_end = marks[last + 1]
-            if next_end - right <= surround and next_end - left <= maxchars:
-                last += 1
-                right = next_end
-                length += next_end - next_start
-            else:
+            if next_end - right > surround or next_end - left > maxchars:
                 break
+            last += 1
+            right = next_end
+            length += next_end - next_start
         groups.append((first, last))
+        first = last + 1
     return groups
 
 
@@ -300,28 +299,29 @@ def _trimmed(text: str, marks: list[tuple[int, int]], group: tuple[int, int], su
 
 def _best(text: str, marks: list[tuple[int, int]], groups: list[tuple[int, int]], count: int) -> list[int]:
     """Which `count` groups to show. Whoosh's BasicFragmentScorer: the number of marks times 100
-    times the number of distinct marked strings (case counts); ties go to the earlier group."""
-    if len(groups) <= count:
-        return list(range(len(groups)))
+    times the number of distinct marked strings (case counts); ties go to the earlier group
+    (the sort is stable, reversed or not)."""
     scores = [100 if first == last else (last - first + 1) * 100 * len({text[a:b] for a, b in marks[first : last + 1]}) for first, last in groups]
-    return sorted(range(len(groups)), key=lambda i: (-scores[i], i))[:count]
+    return sorted(range(len(groups)), key=scores.__getitem__, reverse=True)[:count]
 
 
-def _escaped(text: str) -> str:
-    return html.escape(text, quote=False)
+def _passage(text: str, marks: list[tuple[int, int]], group: tuple[int, int], start: int, end: int) -> str:
+    """text[start:end] with the group's marks in <mark>, for text with nothing to escape."""
+    output = []
+    at = start
+    for mark_start, mark_end in marks[group[0] : group[1] + 1]:
+        output += (text[at:mark_start], "<mark>", text[mark_start:mark_end], "</mark>")
+        at = mark_end
+    output.append(text[at:end])
+    return "".join(output)
 
 
-def _as_is(text: str) -> str:
-    return text
-
-
-def _formatted(text: str, marks: list[tuple[int, int]], start: int, end: int, group: tuple[int, int], escape) -> str:
+def _escaped_passage(text: str, marks: list[tuple[int, int]], group: tuple[int, int], start: int, end: int) -> str:
     """text[start:end] as HTML: the group's marks in <mark>, every character escaped."""
     output = []
     at = start
     for mark_start, mark_end in marks[group[0] : group[1] + 1]:
-        output.append(escape(text[at:mark_start]))
-        output.append(f"<mark>{escape(text[mark_start:mark_end])}</mark>")
+        output += (html.escape(text[at:mark_start], quote=False), "<mark>", html.escape(text[mark_start:mark_end], quote=False), "</mark>")
         at = mark_end
-    output.append(escape(text[at:end]))
+    output.append(html.escape(text[at:end], quote=False))
     return "".join(output)
