@@ -176,3 +176,40 @@ def test_terms_no_article_has_are_not_cached(engine):
         assert engine.postings.term("body", word) is None
         assert engine.postings.word((("title", word, 4.0), ("body", word, 1.0))).docs.size == 0
     assert engine.postings.cached_terms() == before
+
+
+def scores_with(built_index, monkeypatch, share: float, room: int, texts: list[str]) -> tuple[list, Engine]:
+    monkeypatch.setattr(scoring, "DENSE_SHARE", share)
+    monkeypatch.setattr(scoring, "DENSE_BYTES", room)
+    store = IndexStore(built_index)
+    engine = Engine(store, store.current_name())
+    try:
+        return [scoring.score(engine.postings, engine.text_query(text), engine.ranking.coordination) for text in texts], engine
+    finally:
+        engine.close()
+
+
+def test_dense_and_scattered_words_give_the_same_scores_to_the_bit(built_index, monkeypatch):
+    """Every word dense, none, or some of each (only room for a few): the same sums, in the same order."""
+    texts = QUERIES[:-1] + ["what is the cost of laser sessions", "does microneedling hurt more than a peel", "scars scars scars"]
+    everything, dense_engine = scores_with(built_index, monkeypatch, 0.0, 2**40, texts)
+    nothing, sparse_engine = scores_with(built_index, monkeypatch, 1.1, 2**40, texts)
+    some, mixed_engine = scores_with(built_index, monkeypatch, 0.0, 3 * dense_engine.postings.doc_count * 9, texts)
+    assert all(form is not None for form in dense_engine.postings._dense.values())
+    assert all(form is None for form in sparse_engine.postings._dense.values())
+    assert {form is None for form in mixed_engine.postings._dense.values()} == {True, False}
+    for text, dense, sparse, mixed in zip(texts, everything, nothing, some):
+        for other in (sparse, mixed):
+            assert np.array_equal(dense.scores, other.scores) and np.array_equal(dense.matched, other.matched), text
+
+
+def test_dense_forms_stay_within_their_room(built_index, monkeypatch):
+    store = IndexStore(built_index)
+    ix, _ = store.open(store.current_name())
+    room = 2 * ix.doc_count_all() * 9  # two words' dense forms (float64 and uint8 per document)
+    ix.close()
+    _, engine = scores_with(built_index, monkeypatch, 0.0, room, QUERIES)
+    postings = engine.postings
+    assert sum(form is not None for form in postings._dense.values()) == 2
+    assert sum(form is None for form in postings._dense.values()) > 2
+    assert postings._dense_bytes == room
