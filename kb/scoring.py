@@ -246,15 +246,22 @@ def add_words(postings: Postings, scores: np.ndarray, clauses: Sequence[Clause],
     scores += np.where(where, extra, 0.0)
 
 
-def top(scores: np.ndarray, candidates: np.ndarray, count: int, tiebreak: np.ndarray) -> np.ndarray:
-    """The `count` best candidates by score, then by `tiebreak` (a rank per document), without sorting all of them."""
-    values = scores[candidates]
-    if count < len(candidates):
+def top(scores: np.ndarray, where: np.ndarray, count: int, tiebreak: np.ndarray) -> np.ndarray:
+    """The `count` best documents of the `where` mask by score, then by `tiebreak` (a rank per
+    document), without sorting all of them."""
+    total = int(np.count_nonzero(where))
+    if total <= count:
+        found = np.flatnonzero(where)
+    elif total * 4 < len(where):  # few matches: select among them
+        candidates = np.flatnonzero(where)
+        values = scores[candidates]
         # Keep everything tied with the count-th best so ties still break by the tiebreak rank.
-        keep = values >= _kth_largest(values, count)
-        candidates, values = candidates[keep], values[keep]
-    order = np.lexsort((tiebreak[candidates], -values))
-    return candidates[order[:count]]
+        found = candidates[values >= _kth_largest(values, count)]
+    else:  # most documents match: select over all, the others put last, without gathering the matches
+        values = np.where(where, scores, -np.inf)
+        found = np.flatnonzero(values >= _kth_largest(values, count))
+    order = np.lexsort((tiebreak[found], -scores[found]))
+    return found[order[:count]]
 
 
 #: `_kth_largest` first looks at every this-many-th value.

@@ -347,15 +347,15 @@ class Engine:
 
     def _page(self, query, scored: scoring.Scores | None, final: np.ndarray, request: SearchRequest) -> list[dict]:
         wanted = request.page * request.per_page
-        candidates = np.flatnonzero(final)
         by_score = scored is not None and request.sort == "relevance"
         if by_score:
             scores = scored.scores
             if self.ranking.feedback_docs:
-                scores = self._with_feedback(scores, candidates, final, query)
-            ordered = scoring.top(scores, candidates, wanted, self._slug_rank)
+                scores = self._with_feedback(scores, final, query)
+            ordered = scoring.top(scores, final, wanted, self._slug_rank)
         else:
             sort = request.sort if scored is not None or request.sort != "relevance" else "updated"
+            candidates = np.flatnonzero(final)
             ordered = candidates[self._sort_order(sort, candidates)[:wanted]]
         words = frozenset(term for clause in query for fieldname, term, _ in clause.terms if fieldname == "body") if query else frozenset()
         shown = [int(docnum) for docnum in ordered[(request.page - 1) * request.per_page:]]
@@ -378,12 +378,12 @@ class Engine:
             return np.lexsort((self._title_rank[candidates], -self._updated_days[candidates]))
         return np.argsort(self._title_rank[candidates], kind="stable")
 
-    def _with_feedback(self, scores: np.ndarray, candidates: np.ndarray, final: np.ndarray, query) -> np.ndarray:
+    def _with_feedback(self, scores: np.ndarray, final: np.ndarray, query) -> np.ndarray:
         """Pseudo-relevance feedback (RM3-like): the most telling words of the top documents, weighted down.
 
         They only reorder the matches: their contributions are added to matching documents only.
         """
-        docnums = [int(d) for d in scoring.top(scores, candidates, self.ranking.feedback_docs, self._slug_rank)]
+        docnums = [int(d) for d in scoring.top(scores, final, self.ranking.feedback_docs, self._slug_rank)]
         if not docnums:
             return scores
         known = {term for clause in query for _, term, _ in clause.terms}

@@ -142,14 +142,18 @@ def test_coordination_scales_by_the_share_of_words_matched(engine):
     np.testing.assert_allclose(scaled.scores[matched], plain.scores[matched] * 0.8)
 
 
-def test_top_breaks_ties_by_the_tiebreak_rank_and_matches_a_full_sort():
+@pytest.mark.parametrize("share", [0.05, 0.2, 0.5, 0.9, 1.0])
+def test_top_breaks_ties_by_the_tiebreak_rank_and_matches_a_full_sort(share):
+    """Few matches (selected among them) or most documents (selected over all, the rest last)."""
     rng = np.random.default_rng(7)
-    scores = rng.integers(0, 5, size=200).astype(float)  # many ties
-    tiebreak = rng.permutation(200)
-    candidates = np.flatnonzero(scores > 0)
+    size = 2000
+    scores = rng.integers(0, 5, size=size).astype(float)  # many ties
+    tiebreak = rng.permutation(size)
+    where = rng.random(size) < share
+    candidates = np.flatnonzero(where)
     full = sorted(candidates.tolist(), key=lambda d: (-scores[d], tiebreak[d]))
-    for count in (1, 10, 37, len(candidates), len(candidates) + 5):
-        assert scoring.top(scores, candidates, count, tiebreak).tolist() == full[:count]
+    for count in (1, 10, 37, 160, len(candidates), len(candidates) + 5):
+        assert scoring.top(scores, where, count, tiebreak).tolist() == full[:count]
 
 
 @pytest.mark.parametrize("layout", ["random", "ties", "ascending", "descending", "one-high-value-per-sample-step"])
