@@ -197,12 +197,15 @@ class Engine:
         return self._facet_rows[key][self._facet_values[key].index(value)]
 
     def _read_cards(self) -> list[dict | None]:
-        """Each document's hit fields (None for deleted ones); its facet values as tuples in
-        FACET_KEYS order, one shared tuple per combination (`_card` gives the hit's dict)."""
+        """Each document's hit fields (None for deleted ones); its facet values as a dict of lists
+        by facet, one shared dict per combination of values (`_card` gives the hit's dict)."""
         cards: list[dict | None] = [None] * self._doc_count
-        combinations: dict[tuple, tuple] = {}
+        combinations: dict[tuple, dict[str, list[str]]] = {}
         for docnum, stored in self.reader.iter_docs():
-            facets = tuple(tuple(v for v in stored.get(key, "").split(",") if v) for key in FACET_KEYS)
+            values = tuple(tuple(v for v in stored.get(key, "").split(",") if v) for key in FACET_KEYS)
+            facets = combinations.get(values)
+            if facets is None:
+                facets = combinations[values] = {key: list(chosen) for key, chosen in zip(FACET_KEYS, values)}
             cards[docnum] = {
                 "slug": stored["slug"],
                 "title": stored["title"],
@@ -210,14 +213,14 @@ class Engine:
                 "summary": stored["summary"],
                 "updated": stored["updated"] or None,
                 "audience": stored["audience"],
-                "facets": combinations.setdefault(facets, facets),
+                "facets": facets,
             }
         return cards
 
     def _card(self, docnum: int) -> dict:
-        """What a hit or an article shows of a document: a new dict, the caller's to change."""
-        card = self._cards[docnum]
-        return {**card, "facets": {key: list(values) for key, values in zip(FACET_KEYS, card["facets"])}}
+        """What a hit or an article shows of a document: a new dict, the caller's to change, but
+        for its "facets", shared between documents and never to be changed."""
+        return self._cards[docnum].copy()
 
     def text(self, docnum: int) -> str:
         """A document's plain text, as snippets are made from it."""
@@ -358,18 +361,15 @@ class Engine:
             candidates = np.flatnonzero(final)
             ordered = candidates[self._sort_order(sort, candidates)[:wanted]]
         words = frozenset(term for clause in query for fieldname, term, _ in clause.terms if fieldname == "body") if query else frozenset()
-        shown = [int(docnum) for docnum in ordered[(request.page - 1) * request.per_page:]]
+        shown = ordered[(request.page - 1) * request.per_page:].tolist()
         snippets = self._snippets.snippets([self.text(docnum) for docnum in shown], words) if words else [""] * len(shown)
+        shown_scores = scores[shown].tolist() if by_score else [0] * len(shown)
         hits = []
-        for docnum, snippet in zip(shown, snippets):
-            card = self._card(docnum)
-            hits.append(
-                {
-                    **card,
-                    "snippet": snippet or html.escape(card["summary"], quote=False),
-                    "score": round(float(scores[docnum]), 4) if by_score else 0,
-                }
-            )
+        for docnum, snippet, score in zip(shown, snippets, shown_scores):
+            hit = self._card(docnum)
+            hit["snippet"] = snippet or html.escape(hit["summary"], quote=False)
+            hit["score"] = round(score, 4) if by_score else 0
+            hits.append(hit)
         return hits
 
     def _sort_order(self, sort: str, candidates: np.ndarray) -> np.ndarray:

@@ -234,14 +234,21 @@ def _first_token_of(words: Iterable[str]) -> str:
 
 def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
     """Sorted spans with overlapping or touching ones joined ("numbing cream" and "cream")."""
+    spans = sorted(spans)
+    previous_end = -1
+    for start, end in spans:
+        if start <= previous_end:
+            break
+        previous_end = end
+    else:
+        return spans  # the usual case: separate words, nothing to join
     merged: list[list[int]] = []
-    for start, end in sorted(spans):
+    for start, end in spans:
         if merged and start <= merged[-1][1]:
             merged[-1][1] = max(merged[-1][1], end)
         else:
             merged.append([start, end])
     return [(start, end) for start, end in merged]
-
 
 
 # -- passages --------------------------------------------------------------------------------------

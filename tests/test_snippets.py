@@ -167,3 +167,9 @@ def test_a_snippet_escapes_the_text_and_marks_only_the_words(articles_engine):
     assert articles_engine._snippets.snippet("Old <b>Scars</b> & scars fade", frozenset([scar])) == (
         "&lt;b&gt;<mark>Scars</mark>&lt;/b&gt; &amp; <mark>scars</mark>"
     )
+
+
+def test_spans_are_sorted_and_overlapping_or_touching_ones_joined():
+    assert _merged([(20, 25), (0, 3), (8, 12)]) == [(0, 3), (8, 12), (20, 25)]
+    assert _merged([(5, 9), (0, 3), (3, 4), (8, 12), (20, 25), (20, 22)]) == [(0, 4), (5, 12), (20, 25)]
+    assert _merged([]) == []
