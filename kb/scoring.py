@@ -233,7 +233,7 @@ def score(postings: Postings, clauses: Sequence[Clause], coordination: float) ->
     matched = words > 0
     if len(clauses) > 1 and coordination:
         factors = (1 - coordination) + coordination * (np.arange(len(clauses) + 1) / len(clauses))
-        scores *= factors[words]
+        scores *= np.take(factors, words)
     return Scores(scores, matched)
 
 
