@@ -82,8 +82,10 @@ class SecurityHeaders(Talisman):
             for name, value in headers:  # a view set one of them itself: Talisman's replaces it
                 response.headers[name] = value
         else:
-            # Added in one go: setting each one scans every header before it, most of their cost.
-            response.headers.extend(headers)
+            # Added, not set: setting each one scans every header before it, most of their cost.
+            add = response.headers.add
+            for name, value in headers:
+                add(name, value)
         return response
 
 
