@@ -1,9 +1,10 @@
-"""Response headers and request limits that protect staff and patients.
+"""Response headers, form tokens and request limits that protect staff and patients.
 
 Headers come from flask-talisman: a Content-Security-Policy that allows no inline script and no
-framing, X-Content-Type-Options, Referrer-Policy, and the session cookie's flags. Request rates
-are limited by Flask-Limiter per client address (public API) and per address and account (staff
-sign-in); its store is in memory unless RATELIMIT_STORAGE_URI names a shared one such as Redis.
+framing, X-Content-Type-Options, Referrer-Policy, and the session cookie's flags. Every request
+that can change state needs Flask-WTF's CSRF token. Request rates are limited by Flask-Limiter
+per client address (public API) and per address and account (staff sign-in); its store is in
+memory unless RATELIMIT_STORAGE_URI names a shared one such as Redis.
 """
 from __future__ import annotations
 
