@@ -8,6 +8,7 @@ import secrets
 from pathlib import Path
 
 from flask import Flask
+from flask import Response as FlaskResponse
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 
 from kb.settings import DEFAULTS
@@ -82,10 +83,38 @@ def _session_settings(app: Flask) -> None:
     app.session_interface = CookieSessions()
 
 
+class Response(FlaskResponse):
+    """Flask's response, its headers sent as they are when nothing in them needs fixing.
+
+    Before sending, Werkzeug copies a response's headers, checking every value for line breaks
+    once more (ten headers for an API answer: a sixth of an answer from the cache), so that it
+    can make Location absolute, drop Content-Length where the status forbids one, or add one.
+    A 200 that states its length and has no Location or Content-Location gets none of these,
+    so the copy would be the same headers: they are sent without it.
+    """
+
+    def get_wsgi_headers(self, environ):
+        if self.status_code == 200 and self._sent_unchanged():
+            return self.headers
+        return super().get_wsgi_headers(environ)
+
+    def _sent_unchanged(self) -> bool:
+        has_length = False
+        for name, _ in self.headers:
+            name = name.lower()
+            if name == "content-length":
+                has_length = True
+            elif name == "location" or name == "content-location":
+                return False
+        return has_length
+
+
 class App(Flask):
     """Flask, with each hook's and view's ready-to-call form kept: Flask asks `inspect` whether
     every before- and after-request function is a coroutine function on every request (six
     times for an API answer), a few percent of an answer from the cache."""
+
+    response_class = Response
 
     #: Functions whose form is kept; past this the memory starts again (`after_this_request`
     #: callbacks are new functions on every request).

@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import flask.app
+import pytest
+from flask import Response as FlaskResponse
 from flask import after_this_request
 
 from helpers import PASSWORD, sign_in
-from kb import App
+from kb import App, Response
 
 
 def test_a_function_is_made_ready_to_call_once(app, monkeypatch):
@@ -51,3 +53,43 @@ def test_a_signed_in_session_is_still_saved_and_cleared(app, client):
     answer = client.post("/logout", data={"csrf_token": csrf_token(client, "/logout")})
     cookie = answer.headers["Set-Cookie"]
     assert cookie.startswith("kb_session=;") and "Expires=Thu, 01 Jan 1970" in cookie
+
+
+def _environ(app, method="GET"):
+    return app.test_request_context("/somewhere", method=method, base_url="http://clinic.example").request.environ
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: Response(b'{"ok": true}', mimetype="application/json"),
+        lambda: Response("caf\u00e9 \u2013 ok", headers={"ETag": '"abc"'}),
+        lambda: Response(b"moved", status=302, headers={"Location": "/articles/caf\u00e9"}),
+        lambda: Response(b"here", headers={"Location": "/articles/acne-scar-types"}),
+        lambda: Response(b"here", headers={"Content-Location": "/articles/caf\u00e9"}),
+        lambda: Response(b"", status=204),
+        lambda: Response(b"unchanged", status=304, headers={"ETag": '"abc"', "Content-Type": "text/plain"}),
+        lambda: Response(iter([b"streamed", b" parts"])),
+        lambda: Response([b"listed", b" parts"]),
+        lambda: Response(b"not found", status=404),
+    ],
+    ids=["json", "etag", "redirect", "location", "content-location", "204", "304", "stream", "list", "404"],
+)
+@pytest.mark.parametrize("method", ["GET", "HEAD"])
+def test_headers_are_sent_as_werkzeug_would_send_them(app, make, method):
+    environ = _environ(app, method)
+    assert make().get_wsgi_headers(environ).to_wsgi_list() == FlaskResponse.get_wsgi_headers(make(), environ).to_wsgi_list()
+
+
+def test_a_plain_answer_sends_its_own_headers_without_a_copy(app):
+    answer = Response(b'{"ok": true}', mimetype="application/json")
+    assert answer.get_wsgi_headers(_environ(app)) is answer.headers
+    redirect = Response(b"moved", status=302, headers={"Location": "/"})
+    assert redirect.get_wsgi_headers(_environ(app)) is not redirect.headers
+
+
+def test_an_api_answer_through_the_app_states_its_length_once(client):
+    answer = client.get("/api/v1/search?q=cost")
+    names = [name.lower() for name, _ in answer.headers]
+    assert answer.status_code == 200 and names.count("content-length") == 1
+    assert int(answer.headers["Content-Length"]) == len(answer.data)
