@@ -262,10 +262,11 @@ def passages_html(text: str, marks: list[tuple[int, int]], maxchars: int, surrou
     Cut passages start in the order of their groups (a later group's start is never earlier;
     tied starts keep the group order), so the chosen groups in order are Whoosh's text order."""
     groups = _groups(marks, maxchars, surround)
-    chosen = groups if len(groups) <= count else [groups[i] for i in sorted(_best(text, marks, groups, count))]
+    if len(groups) > count:
+        groups = _best(text, marks, groups, count)
     # Only &, < and > change under escaping; most texts have none of them.
     format_passage = _escaped_passage if "&" in text or "<" in text or ">" in text else _passage
-    return BETWEEN_PASSAGES.join([format_passage(text, marks, group, *_trimmed(text, marks, group, surround)) for group in chosen])
+    return BETWEEN_PASSAGES.join([format_passage(text, marks, first, last, surround) for first, last in groups])
 
 
 def _groups(marks: list[tuple[int, int]], maxchars: int, surround: int) -> list[tuple[int, int]]:
@@ -290,10 +291,32 @@ def _groups(marks: list[tuple[int, int]], maxchars: int, surround: int) -> list[
     return groups
 
 
-def _trimmed(text: str, marks: list[tuple[int, int]], group: tuple[int, int], surround: int) -> tuple[int, int]:
-    """The group's passage (start, end): `surround` characters added each side, then cut back to
-    whole words (Whoosh's autotrim), never cutting into a mark."""
-    left, right = marks[group[0]][0], marks[group[1]][1]
+def _best(text: str, marks: list[tuple[int, int]], groups: list[tuple[int, int]], count: int) -> list[tuple[int, int]]:
+    """The `count` groups to show, in text order. Whoosh's BasicFragmentScorer: the number of marks
+    times 100 times the number of distinct marked strings (case counts); ties go to the earlier
+    group. A group of one mark scores 100 and one of more at least 200, so only the latter need
+    scoring: the best of them, then the earliest single marks."""
+    crowded = [number for number, (first, last) in enumerate(groups) if first != last]
+    if not crowded:
+        return groups[:count]
+    if len(crowded) > count:
+        scores = {}
+        for number in crowded:
+            first, last = groups[number]
+            scores[number] = (last - first + 1) * len({text[a:b] for a, b in marks[first : last + 1]})
+        crowded = sorted(crowded, key=scores.__getitem__, reverse=True)[:count]  # stable: ties keep text order
+    chosen = set(crowded)
+    for number, (first, last) in enumerate(groups):
+        if len(chosen) == count:
+            break
+        if first == last:
+            chosen.add(number)
+    return [groups[number] for number in sorted(chosen)]
+
+
+def _trimmed(text: str, left: int, right: int, surround: int) -> tuple[int, int]:
+    """The passage (start, end) of marks from `left` to `right`: `surround` characters added each
+    side, then cut back to whole words (Whoosh's autotrim), never cutting into a mark."""
     start, end = max(0, left - surround), min(len(text), right + surround)
     space = text.find(" ", start, end)
     if space > 0:
@@ -304,30 +327,28 @@ def _trimmed(text: str, marks: list[tuple[int, int]], group: tuple[int, int], su
     return min(start, left), max(end, right)
 
 
-def _best(text: str, marks: list[tuple[int, int]], groups: list[tuple[int, int]], count: int) -> list[int]:
-    """Which `count` groups to show. Whoosh's BasicFragmentScorer: the number of marks times 100
-    times the number of distinct marked strings (case counts); ties go to the earlier group
-    (the sort is stable, reversed or not)."""
-    scores = [100 if first == last else (last - first + 1) * 100 * len({text[a:b] for a, b in marks[first : last + 1]}) for first, last in groups]
-    return sorted(range(len(groups)), key=scores.__getitem__, reverse=True)[:count]
-
-
-def _passage(text: str, marks: list[tuple[int, int]], group: tuple[int, int], start: int, end: int) -> str:
-    """text[start:end] with the group's marks in <mark>, for text with nothing to escape."""
+def _passage(text: str, marks: list[tuple[int, int]], first: int, last: int, surround: int) -> str:
+    """The passage of marks `first` to `last` with the marks in <mark>, for text with nothing to escape."""
+    if first == last:  # most passages: one mark
+        left, right = marks[first]
+        start, end = _trimmed(text, left, right, surround)
+        return f"{text[start:left]}<mark>{text[left:right]}</mark>{text[right:end]}"
+    start, end = _trimmed(text, marks[first][0], marks[last][1], surround)
     output = []
     at = start
-    for mark_start, mark_end in marks[group[0] : group[1] + 1]:
+    for mark_start, mark_end in marks[first : last + 1]:
         output += (text[at:mark_start], "<mark>", text[mark_start:mark_end], "</mark>")
         at = mark_end
     output.append(text[at:end])
     return "".join(output)
 
 
-def _escaped_passage(text: str, marks: list[tuple[int, int]], group: tuple[int, int], start: int, end: int) -> str:
-    """text[start:end] as HTML: the group's marks in <mark>, every character escaped."""
+def _escaped_passage(text: str, marks: list[tuple[int, int]], first: int, last: int, surround: int) -> str:
+    """The passage of marks `first` to `last` as HTML: the marks in <mark>, every character escaped."""
+    start, end = _trimmed(text, marks[first][0], marks[last][1], surround)
     output = []
     at = start
-    for mark_start, mark_end in marks[group[0] : group[1] + 1]:
+    for mark_start, mark_end in marks[first : last + 1]:
         output += (html.escape(text[at:mark_start], quote=False), "<mark>", html.escape(text[mark_start:mark_end], quote=False), "</mark>")
         at = mark_end
     output.append(html.escape(text[at:end], quote=False))
