@@ -49,6 +49,10 @@ def many():
     words = {invented(rng, 4): rng.randint(1, 5) for _ in range(6000)}  # few counts: many ties
     titles = [(" ".join(invented(rng).capitalize() if i == 0 else invented(rng) for i in range(rng.randint(1, 7))), f"a-{n}") for n in range(3000)]
     facets = [("Rolling scars", "Rolling scars", "scar_type", "rolling"), ("ice pick", "Ice pick scars", "scar_type", "ice-pick"), ("Ice pick scars", "Ice pick scars", "scar_type", "ice-pick")]
+    # Values with several phrases (a label and synonyms) that share words: offered once each, in phrase order.
+    for n in range(80):
+        label = " ".join(invented(rng).capitalize() for _ in range(rng.randint(1, 3)))
+        facets += [(phrase, label, rng.choice(["procedure", "topic"]), f"v-{n}") for phrase in {label, *(invented(rng) + " " + invented(rng) for _ in range(rng.randint(0, 3)))}]
     return words, titles, facets
 
 
@@ -56,7 +60,8 @@ def test_binary_search_finds_what_a_scan_finds(many):
     words, titles, facets = many
     completions = Completions(words, titles, facets)
     rng = random.Random(8)
-    prefixes = ["a", "s", "ac", "ice", "ice p", "  Ice   P", "rolling s", "zz", "scar ", "a a", "é"]
+    prefixes = ["a", "s", "ac", "ice", "ice p", "  Ice   P", "rolling s", "zz", "scar ", "a a", "é", "a\U0010ffff"]
+    prefixes += [phrase[: rng.randint(1, len(phrase))] for phrase, _, _, _ in rng.sample(facets, 60)]
     prefixes += [title[: rng.randint(1, len(title))] for title, _ in rng.sample(titles, 300)]
     prefixes += [" ".join(title.split()[rng.randint(0, len(title.split()) - 1):])[:rng.randint(1, 12)] for title, _ in rng.sample(titles, 300)]
     prefixes += [word[: rng.randint(1, len(word))] for word in rng.sample(sorted(words), 300)]
