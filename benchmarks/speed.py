@@ -13,7 +13,8 @@
    settings (2 sync workers), driven by wrk (Debian's package) from a second process, after a
    warm-up run of the mix on each: unique queries (each asked once, none seen in the warm-up),
    and a realistic mix (Zipf-repeated queries, a unique tail, facet filters, suggest calls),
-   beside a trivial Flask JSON endpoint served the same way.
+   beside a trivial Flask JSON endpoint served the same way. Runs compared with each other take
+   turns (TURNS, each going on where it stopped), as the machine's speed drifts during a run.
 3. Index: full build times, a one-article incremental update on the clinic corpus, index
    size, and each worker's resident memory after the load.
 
@@ -51,18 +52,26 @@ local paths = {}
 for line in io.lines(os.getenv("KB_WRK_PATHS")) do paths[#paths + 1] = line end
 local counter = 0
 local offset = 0
-setup = function(thread) offset = offset + 1; thread:set("start", offset * 7919) end
+local base = tonumber(os.getenv("KB_WRK_START") or "0")
+setup = function(thread) offset = offset + 1; thread:set("start", base + offset * 7919) end
 request = function()
     counter = counter + 1
     return wrk.format("GET", paths[((start or 0) + counter) % #paths + 1])
 end
 done = function(summary, latency, requests)
-    io.write(string.format('{"requests": %d, "seconds": %f, "errors": %d, "status": %d, "p50": %f, "p95": %f, "p99": %f}\\n',
+    local quantiles = {}
+    for step = 1, QUANTILE_STEPS - 1 do quantiles[step] = string.format("%f", latency:percentile(step * 100 / QUANTILE_STEPS) / 1000) end
+    io.write(string.format('{"requests": %d, "seconds": %f, "errors": %d, "status": %d, "quantiles": [%s]}\\n',
         summary.requests, summary.duration / 1e6,
         summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
-        summary.errors.status, latency:percentile(50) / 1000, latency:percentile(95) / 1000, latency:percentile(99) / 1000))
+        summary.errors.status, table.concat(quantiles, ", ")))
 end
 """
+#: Latency percentiles are read at every 1/QUANTILE_STEPS of each run, then merged across turns.
+QUANTILE_STEPS = 1000
+#: The runs compared with each other take turns this many times, so that a change in the shared
+#: machine's speed during the measurement falls on all of them alike.
+TURNS = 5
 
 
 # -- engine level ---------------------------------------------------------------------------------
@@ -197,18 +206,46 @@ class Gunicorn:
         self.process.wait(timeout=30)
 
 
-def wrk(port: int, paths: list[str], seconds: int, connections: int = 8) -> dict:
+def wrk(port: int, paths: list[str], seconds: int, connections: int = 8, start: int = 0) -> dict:
+    """One wrk run over `paths`, in order from `start` (each of its two threads 7,919 paths apart)."""
     with tempfile.TemporaryDirectory() as tmp:
         script, listing = Path(tmp) / "paths.lua", Path(tmp) / "paths.txt"
-        script.write_text(WRK_SCRIPT)
+        script.write_text(WRK_SCRIPT.replace("QUANTILE_STEPS", str(QUANTILE_STEPS)))
         listing.write_text("\n".join(paths) + "\n")
         output = subprocess.run(
             ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "-s", str(script), f"http://127.0.0.1:{port}"],
-            env={**os.environ, "KB_WRK_PATHS": str(listing)}, capture_output=True, text=True, check=True,
+            env={**os.environ, "KB_WRK_PATHS": str(listing), "KB_WRK_START": str(start)}, capture_output=True, text=True, check=True,
         ).stdout
-    result = json.loads(output.strip().splitlines()[-1])
-    result["rps"] = result["requests"] / result["seconds"]
-    return result
+    return json.loads(output.strip().splitlines()[-1])
+
+
+def in_turns(runs: list[tuple[int, list[str]]], seconds: int, turns: int = TURNS) -> list[dict]:
+    """Each (port, paths) run for `seconds` in all (whole seconds per turn), as `turns` wrk runs
+    taken in rotation; each turn goes on through its paths where the last one stopped. Returns
+    each run's requests/s, errors and latency percentiles (p50, p95, p99), merged from every
+    turn's percentiles."""
+    done: list[list[dict]] = [[] for _ in runs]
+    for _ in range(turns):
+        for (port, paths), results in zip(runs, done):
+            sent = sum(result["requests"] for result in results)
+            results.append(wrk(port, paths, max(1, seconds // turns), start=sent // 2))  # two threads, each about half
+    return [combined(results) for results in done]
+
+
+def combined(results: list[dict]) -> dict:
+    """Turns of one run as one: requests/s over all their time, errors, p50/p95/p99 in ms."""
+    requests = sum(result["requests"] for result in results)
+    # Each turn's percentiles, weighted by its requests: a sample of the whole run's latencies.
+    weighted = sorted((value, result["requests"] / len(result["quantiles"])) for result in results for value in result["quantiles"])
+    combined = {"rps": requests / sum(result["seconds"] for result in results), "errors": sum(r["errors"] + r["status"] for r in results)}
+    for name, share in [("p50", 0.50), ("p95", 0.95), ("p99", 0.99)]:
+        total = 0.0
+        for value, weight in weighted:
+            total += weight
+            if total >= share * requests:
+                combined[name] = value
+                break
+    return combined
 
 
 def search_path(q: str, filters: dict | None = None) -> str:
@@ -255,15 +292,17 @@ def http_rows(workdir: Path, articles: Path, head: list[str], unique: list[str],
         mix = realistic_mix(head, unique[len(unique) // 2:], values, 40000)
         for server in (ours, theirs):  # warm-up, not measured: worker start, page cache, caches of the head
             wrk(server.port, mix[::-1], seconds)
-        for name, server, paths in [
+        measured = [
             ("unique queries: kb (gunicorn wsgi:app)", ours, unique_paths[: len(unique) // 2]),
             ("unique queries: Flask + FTS5 reference", theirs, unique_paths[: len(unique) // 2]),
+        ], [
             ("realistic mix: kb", ours, mix),
             ("realistic mix: Flask + FTS5 reference", theirs, mix),
             ("trivial Flask JSON endpoint", theirs, ["/trivial"]),
-        ]:
-            result = wrk(server.port, paths, seconds)
-            rows.append((name, result["rps"], result["p50"], result["p95"], result["p99"], result["errors"] + result["status"]))
+        ]
+        for group in measured:
+            results = in_turns([(server.port, paths) for _, server, paths in group], seconds)
+            rows += [(name, r["rps"], r["p50"], r["p95"], r["p99"], r["errors"]) for (name, _, _), r in zip(group, results)]
         memory = {"kb": ours.worker_rss_mb(), "FTS5 reference": theirs.worker_rss_mb()}
     finally:
         ours.stop()

@@ -97,3 +97,15 @@ def test_the_fts5_reference_does_the_same_work_for_the_public(tmp_path):
         assert reference.suggest("micro")[0]["text"].startswith("micro")
     finally:
         reference.close()
+
+
+def test_turns_of_a_load_run_combine_by_their_requests():
+    from benchmarks.speed import combined
+
+    quick = {"requests": 90, "seconds": 0.5, "errors": 0, "status": 1, "quantiles": [1.0] * 9}
+    slow = {"requests": 270, "seconds": 2.5, "errors": 2, "status": 0, "quantiles": [2.0] * 8 + [9.0]}
+    whole = combined([quick, slow])
+    assert whole["rps"] == 120 and whole["errors"] == 3
+    # A quarter of the requests took 1 ms, the rest 2 ms but for their slowest ninth (9 ms).
+    assert (whole["p50"], whole["p95"], whole["p99"]) == (2.0, 9.0, 9.0)
+    assert combined([quick, {**quick, "quantiles": [3.0] * 9}])["p50"] == 1.0
