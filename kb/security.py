@@ -57,13 +57,19 @@ class SecurityHeaders(Talisman):
     def _force_https(self):
         # Talisman's check reads the request's scheme and headers on every request; it can only
         # act when HTTPS is forced (for this endpoint) or session cookies are to be made secure.
-        if self.session_cookie_secure or self._get_local_options()["force_https"]:
-            return super()._force_https()
+        # The nonce is made here too, from the same look at the endpoint's options: Talisman's
+        # own hook for it runs right after this one, and only if this one let the request through.
+        options = self._get_local_options()
+        if self.session_cookie_secure or options["force_https"]:
+            redirect = super()._force_https()
+            if redirect is not None:
+                return redirect
+        if options["content_security_policy_nonce_in"]:
+            super()._make_nonce()
         return None
 
     def _make_nonce(self):
-        if self._get_local_options()["content_security_policy_nonce_in"]:
-            super()._make_nonce()
+        """Made by `_force_https`, the hook before this one."""
 
     def _set_response_headers(self, response):
         current = flask.request._get_current_object()  # once: every proxied read looks it up anew

@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import time
 
+import flask
 import pytest
 import werkzeug.security
 
@@ -270,3 +271,28 @@ def test_answers_within_the_limit_carry_no_per_client_headers(limited_app):
     answer = client_at(limited_app, "10.0.6.1").get("/api/v1/search?q=acne")
     assert answer.status_code == 200
     assert "Retry-After" not in answer.headers and not any(name.startswith("X-RateLimit") for name in answer.headers.keys())
+
+
+def _view_with_options(app, rule, **options):
+    """A view carrying per-view Talisman options, as Talisman's own decorator leaves them."""
+
+    def view():
+        return flask.jsonify(nonce=getattr(flask.request, "csp_nonce", None))
+
+    view.talisman_view_options = options
+    app.add_url_rule(rule, rule.strip("/"), view)
+
+
+def test_a_view_that_forces_https_is_redirected_before_anything_else(app, client):
+    _view_with_options(app, "/test-https-only", force_https=True, content_security_policy_nonce_in=["script-src"])
+    answer = client.get("/test-https-only")
+    assert answer.status_code == 302 and answer.headers["Location"].startswith("https://")
+    assert client.get("/test-https-only", base_url="https://localhost").status_code == 200
+
+
+def test_a_view_that_asks_for_a_nonce_gets_one_in_its_policy(app, client):
+    _view_with_options(app, "/test-nonce", content_security_policy_nonce_in=["script-src"])
+    answer = client.get("/test-nonce")
+    nonce = answer.get_json()["nonce"]
+    assert nonce and f"'nonce-{nonce}'" in directives(answer.headers["Content-Security-Policy"])["script-src"]
+    assert client.get("/api/v1/search?q=acne").status_code == 200 and "nonce-" not in client.get("/api/v1/search?q=acne").headers["Content-Security-Policy"]
