@@ -87,7 +87,7 @@ class Response(FlaskResponse):
     """Flask's response, its headers sent as they are when nothing in them needs fixing.
 
     Before sending, Werkzeug copies a response's headers, checking every value for line breaks
-    once more (ten headers for an API answer: a sixth of an answer from the cache), so that it
+    once more (ten headers for an API answer: an eighth of an answer from the cache), so that it
     can make Location absolute, drop Content-Length where the status forbids one, or add one.
     A 200 that states its length and has no Location or Content-Location gets none of these,
     so the copy would be the same headers: they are sent without it.

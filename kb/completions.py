@@ -110,13 +110,13 @@ class Completions:
             _, title, slug = self._titles[i]
             suggestions.append({"text": title, "kind": "title", "slug": slug})
         seen = set()
-        for i in self._facet_index.best(folded) if len(suggestions) < limit else ():
-            if len(suggestions) >= limit:
-                break
+        for i in self._facet_index.best(folded) if len(suggestions) < limit else []:
             _, label, key, value = self._facets[i]
             if (key, value) not in seen:
                 seen.add((key, value))
                 suggestions.append({"text": label, "kind": "facet", "facet": key, "value": value})
+                if len(suggestions) == limit:
+                    break
         return suggestions[:limit]
 
 
