@@ -34,12 +34,14 @@ from whoosh.fields import COLUMN, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from kb.analysis import spelling_analyzer, text_analyzer
 from kb.articles import Article, LoadResult, Outline, Problem
 from kb.errors import IndexBusy, IndexUnavailable
+from kb.spans import SpannedText
 from kb.taxonomy import FACET_KEYS, Taxonomy, load_taxonomy
 
 log = logging.getLogger(__name__)
 
 #: Bump when the schema or the way documents are built changes: existing indexes then rebuild by themselves.
-SCHEMA_VERSION = 4  # 2: Snowball (Porter2) stemming; 3: no positions (nothing reads them); 4: text in a column
+SCHEMA_VERSION = 5  # 2: Snowball (Porter2) stemming; 3: no positions (nothing reads them); 4: text in a column;
+# 5: the body's term spans in its column
 CURRENT = "current"
 MANIFEST = "manifest.json"
 TAXONOMY_COPY = "taxonomy.yaml"
@@ -65,7 +67,8 @@ def build_schema(taxonomy: Taxonomy) -> Schema:
         title=TEXT(analyzer=analyzer, stored=True, phrase=False),
         summary=TEXT(analyzer=analyzer, stored=True, phrase=False),
         headings=TEXT(analyzer=analyzer, phrase=False),
-        body=TEXT(analyzer=analyzer, phrase=False),
+        # Also keeps where each term stands, for snippets (kb/spans.py).
+        body=SpannedText(analyzer=analyzer),
         # The article's text for snippets and key terms, read per hit. Not a stored field: those are
         # one compressed pickle per article with its HTML, 43 us to read against a few for a column.
         text=COLUMN(VarBytesColumn()),

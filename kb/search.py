@@ -26,7 +26,7 @@ from kb.completions import Completions
 from kb.errors import BadParameter, IndexUnavailable, NotFound, QueryTooLong
 from kb.index import SCHEMA_VERSION, IndexStore, Manifest
 from kb.ranking import Ranking
-from kb.snippets import Snippets
+from kb.snippets import snippets_html
 from kb.spelling import Speller
 from kb.taxonomy import FACET_KEYS, LISTED_FACETS, Taxonomy
 from kb.texts import Texts
@@ -145,6 +145,8 @@ class Engine:
         # What a hit shows, per document, read once: Whoosh takes 43 us to read one article's stored fields.
         self._cards = self._read_cards()
         self._texts = Texts(self.reader.column_reader("text"))
+        # Where each term stands in each text, as the body field recorded it (kb/spans.py).
+        self._spans = Texts(self.reader.column_reader("body"))
         # One row per facet value, in the taxonomy's order: counting is one vector operation per facet
         # (on the rows packed as bits).
         self._facet_values = {key: [v.value for v in self.taxonomy.facet(key).values] for key in FACET_KEYS}
@@ -173,12 +175,10 @@ class Engine:
         self._words = {audience: self._word_counts(audience) for audience in AUDIENCES}
         self._spellers = {audience: Speller(self._words[audience], self._vocabulary) for audience in AUDIENCES}
         self._completions = {audience: self._build_completions(audience) for audience in AUDIENCES}
-        self._snippets = Snippets(
-            self.analyzer, maxchars=SNIPPET_CHARS, surround=SNIPPET_SURROUND, fragments=SNIPPET_FRAGMENTS, vocabulary=self._words["staff"]
-        )
 
     def close(self) -> None:
         self._texts.close()
+        self._spans.close()
         self.searcher.close()
         self.ix.close()
 
@@ -362,7 +362,11 @@ class Engine:
             ordered = candidates[self._sort_order(sort, candidates)[:wanted]]
         words = frozenset(term for clause in query for fieldname, term, _ in clause.terms if fieldname == "body") if query else frozenset()
         shown = ordered[(request.page - 1) * request.per_page:].tolist()
-        snippets = self._snippets.snippets([self.text(docnum) for docnum in shown], words) if words else [""] * len(shown)
+        if words:
+            hits = [(self.text(docnum), self._spans[docnum]) for docnum in shown]
+            snippets = snippets_html(hits, words, SNIPPET_CHARS, SNIPPET_SURROUND, SNIPPET_FRAGMENTS)
+        else:
+            snippets = [""] * len(shown)
         shown_scores = scores[shown].tolist() if by_score else [0] * len(shown)
         hits = []
         for docnum, snippet, score in zip(shown, snippets, shown_scores):

@@ -7,7 +7,8 @@ from whoosh import index as whoosh_index
 from kb.articles import load_folder
 from kb.errors import IndexBusy
 from kb.index import IndexStore, Manifest, SCHEMA_VERSION, update_index
-from kb.search import Engine
+from kb.search import Engine, parse_request
+from kb.spans import spans, term_keys
 from kb.taxonomy import load_taxonomy
 from conftest import build
 
@@ -72,6 +73,35 @@ def test_incremental_update_adds_changes_and_removes(articles_copy, tmp_path):
         assert searcher.document(slug="new-article")["title"] == "Brand new"
         assert searcher.document(slug="laser-comparison") is None
         assert "full course" in text_of(searcher, "microneedling-cost")
+
+
+def test_updates_and_merges_keep_every_documents_term_spans(articles_copy, tmp_path):
+    """Snippets read where terms stand from the body's column: updated, added and merged documents keep theirs."""
+    store = IndexStore(tmp_path / "index")
+    build(articles_copy, store.root)
+    for number in range(12):
+        (articles_copy / f"new-{number}.md").write_text(f"---\ntitle: New {number}\nsummary: Added.\n---\nPorcupines {number}, acne scars.\n")
+        build(articles_copy, store.root)
+    ix = whoosh_index.open_dir(str(store.current_path()))
+    segments = len(ix._segments())
+    ix.close()
+    assert segments < 13  # Whoosh merged some of the 13 commits' segments
+    engine = Engine(store, store.current_name())
+    try:
+        checked = 0
+        for docnum in range(engine.reader.doc_count_all()):
+            if engine.reader.is_deleted(docnum):
+                continue
+            expected: dict[str, list[tuple[int, int]]] = {}
+            for token in engine.analyzer(engine.text(docnum), mode="index", chars=True):
+                expected.setdefault(token.text, []).append((token.startchar, token.endchar))
+            assert {term: spans(engine._spans[docnum], term_keys([term])) for term in expected} == expected
+            checked += 1
+        assert checked == 19
+        hits = engine.search(parse_request({"q": ["porcupines"], "per_page": ["20"]}, engine.taxonomy))["hits"]
+        assert len(hits) == 12 and all("<mark>Porcupines</mark>" in hit["snippet"] for hit in hits)
+    finally:
+        engine.close()
 
 
 def test_taxonomy_change_triggers_a_full_rebuild(articles_copy, tmp_path):

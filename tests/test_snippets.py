@@ -1,15 +1,19 @@
-"""Snippets: the lookup path (one expression of the words that analyze to each term) marks exactly
-what the word-by-word path marks, on every word of the clinic's real articles."""
+"""Snippets: the spans the body field records as it is indexed are exactly the analyzer's tokens,
+on every term of the clinic's real articles; passages are Whoosh's."""
 from __future__ import annotations
 
 import html
+import pickle
 import random
 
 from whoosh import highlight
 from whoosh.analysis import Token
+from whoosh.fields import TEXT
 
+from kb import spans as spans_module
 from kb.search import SNIPPET_CHARS, SNIPPET_FRAGMENTS, SNIPPET_SURROUND, Engine
-from kb.snippets import BETWEEN_PASSAGES, CHARLIMIT, _merged, passages_html
+from kb.snippets import BETWEEN_PASSAGES, CHARLIMIT, _merged, passages_html, snippets_html
+from kb.spans import SpannedText, spans, term_keys
 
 
 def bodies(engine: Engine) -> list[str]:
@@ -20,85 +24,124 @@ def terms_of(engine: Engine, text: str) -> set[str]:
     return {token.text for token in engine.analyzer(text, mode="index") if not token.stopped}
 
 
-def assert_same_spans(snippets, text: str, words: frozenset[str]) -> None:
-    looked_up = _merged(snippets._spans_by_lookup(text, words))
-    assert looked_up == _merged(snippets._spans_word_by_word(text, words)), sorted(words)
+def analyzed_spans(analyzer, text: str) -> dict[str, list[tuple[int, int]]]:
+    """Each term's (start, end) as the analyzer itself reports them: what the column must hold."""
+    found: dict[str, list[tuple[int, int]]] = {}
+    for token in analyzer(text, mode="index", chars=True):
+        if not token.stopped and token.endchar <= CHARLIMIT:
+            found.setdefault(token.text, []).append((token.startchar, token.endchar))
+    return found
 
 
-def test_every_term_of_every_article_is_marked_the_same_both_ways(articles_engine):
-    snippets = articles_engine._snippets
+def spanned(analyzer, text: str) -> bytes:
+    """`text`'s column value, as the body field writes it while indexing."""
+    field = SpannedText(analyzer)
+    list(field.index(text))
+    return field.to_column_value(text)
+
+
+def marked(analyzer, text: str, terms) -> list[str]:
+    return [text[a:b] for a, b in _merged(spans(spanned(analyzer, text), term_keys(terms)))]
+
+
+def test_the_index_keeps_every_terms_spans_as_the_analyzer_finds_them(articles_engine):
     compared = 0
-    for text in bodies(articles_engine):
-        assert text.isascii()  # the articles are what the lookup path serves
-        for term in sorted(terms_of(articles_engine, text)):
-            words = frozenset([term])
-            if snippets._can_look_up(words):
-                assert_same_spans(snippets, text, words)
-                compared += 1
-    assert compared > 1500  # the comparison covered the articles' vocabulary, not a handful of words
+    for docnum, text in enumerate(bodies(articles_engine)):
+        value = articles_engine._spans[docnum]
+        expected = analyzed_spans(articles_engine.analyzer, text)
+        for term, where in expected.items():
+            assert spans(value, term_keys([term])) == where, term
+            compared += 1
+        assert spans(value, term_keys(["notaword"])) == []
+    assert compared > 1500  # every term of every article, not a handful
 
 
-def test_several_terms_at_once_are_marked_the_same_both_ways(articles_engine):
-    snippets = articles_engine._snippets
-    texts = bodies(articles_engine)
-    pool = sorted({term for text in texts for term in terms_of(articles_engine, text) if snippets._can_look_up(frozenset([term]))})
+def test_several_terms_at_once_give_all_their_spans(articles_engine):
     rng = random.Random(11)
-    for _ in range(300):
-        words = frozenset(rng.sample(pool, rng.randint(2, 6)))
-        assert_same_spans(snippets, rng.choice(texts), words)
-
-
-def test_one_word_synonyms_are_looked_up_through_their_group(articles_engine):
-    """A group's canonical term is marked on the words of its one-word synonyms, whatever their first letters."""
-    snippets = articles_engine._snippets
     texts = bodies(articles_engine)
-    through_synonyms = 0
-    for canonical in snippets._single_words:
-        words = frozenset([canonical])
-        if not snippets._can_look_up(words):
-            continue
-        foreign = [w for w in snippets._surface_words(canonical) if w[:2] != canonical[:2]]
-        if foreign:
-            through_synonyms += 1
-            for text in texts:
-                assert_same_spans(snippets, text, words)
-    assert through_synonyms >= 1
-    assert "hurt" in snippets._surface_words("pain")  # the group "pain" holds "hurt", "discomfort", "sting"
+    for _ in range(300):
+        docnum = rng.randrange(len(texts))
+        expected = analyzed_spans(articles_engine.analyzer, texts[docnum])
+        terms = rng.sample(sorted(expected), min(len(expected), rng.randint(2, 6))) + ["absentword"]
+        found = spans(articles_engine._spans[docnum], term_keys(terms))
+        assert sorted(found) == sorted(span for term in terms for span in expected.get(term, []))
+
+
+def test_the_field_indexes_exactly_as_whooshs_text_field(articles_engine):
+    """Same postings (term, frequency, weight, encoded value) as TEXT, so scores are unchanged."""
+    analyzer = articles_engine.analyzer
+    plain, field = TEXT(analyzer=analyzer, phrase=False), SpannedText(analyzer)
+    for text in bodies(articles_engine) + ["", "The and of", "Une anesthésie topique"]:
+        assert sorted(field.index(text)) == sorted(plain.index(text))
+
+
+def test_a_value_not_just_indexed_is_analyzed_for_its_column(articles_engine):
+    analyzer = articles_engine.analyzer
+    field = SpannedText(analyzer)
+    first, second = "Scars fade.", "Acne scars and acne."
+    list(field.index(first))
+    assert field.to_column_value(second) == spanned(analyzer, second) != spanned(analyzer, first)
+    # Equal text in another string object is analyzed again too, with the same result.
+    list(field.index(second))
+    assert field.to_column_value("".join(["Scars", " fade."])) == spanned(analyzer, first)
+
+
+def test_the_pickled_schema_carries_no_documents_spans(articles_engine):
+    field = SpannedText(articles_engine.analyzer)
+    list(field.index("Scars fade."))
+    assert pickle.loads(pickle.dumps(field))._last is None
 
 
 def test_capitals_and_tokens_joined_by_dots_are_treated_as_the_tokenizer_treats_them(articles_engine):
-    snippets = articles_engine._snippets
     (scar,) = terms_of(articles_engine, "scars")
     text = "Scars fade. SCARRING too; scars.Later and e.scar are single tokens, as is scar_type."
-    assert [text[a:b] for a, b in snippets._spans_by_lookup(text, frozenset([scar]))] == ["Scars", "SCARRING"]
-    assert_same_spans(snippets, text, frozenset([scar]))
+    assert marked(articles_engine.analyzer, text, [scar]) == ["Scars", "SCARRING"]
 
 
-def test_text_with_accents_takes_the_word_by_word_path_and_marks_folded_words(articles_engine):
-    hit = articles_engine._snippets.snippet("Une anesthésie topique, then more text.", frozenset(terms_of(articles_engine, "anesthesie")))
-    assert "<mark>anesthésie</mark>" in hit
+def test_accented_words_are_marked_where_their_folded_term_matched(articles_engine):
+    text = "Une anesthésie topique, then more text."
+    assert "<mark>anesthésie</mark>" in snippets_html([(text, spanned(articles_engine.analyzer, text))], terms_of(articles_engine, "anesthesie"), 220, 70, 2)[0]
 
 
 def test_punctuation_outside_ascii_splits_words_as_the_tokenizer_does(articles_engine):
-    snippets = articles_engine._snippets
     (scar,) = terms_of(articles_engine, "scars")
     text = "Scars\u2013redness \u00b1 scarring \u2019scars\u2019 fade."
-    assert snippets.snippet(text, frozenset([scar])).count("<mark>") == 3
-    assert [text[a:b] for a, b in snippets._spans_by_lookup(text, frozenset([scar]))] == ["Scars", "scarring", "scars"]
-    assert_same_spans(snippets, text, frozenset([scar]))
+    assert marked(articles_engine.analyzer, text, [scar]) == ["Scars", "scarring", "scars"]
 
 
 def test_phrases_allow_stop_words_and_punctuation_between_their_words_but_not_other_words(articles_engine):
-    snippets = articles_engine._snippets
     words = frozenset(terms_of(articles_engine, "skin needling") - terms_of(articles_engine, "skin") - terms_of(articles_engine, "needling"))
     assert words and not words & {"skin", "needl"}  # only the group's term: marks come from the phrase
     text = (
         "Skin needling helps. Skin, the needling. Skin and a needling. Skin deep needling. Skin.needling is one token, "
         "as are the.needling in skin the.needling and skin.the in skin.the needling. Ok.skin needling ends one."
     )
-    marked = [text[a:b] for a, b in _merged(snippets._spans_by_lookup(text, words))]
-    assert marked == ["Skin needling", "Skin, the needling", "Skin and a needling"]  # not "Ok.skin needling"
-    assert_same_spans(snippets, text, words)
+    assert marked(articles_engine.analyzer, text, words) == ["Skin needling", "Skin, the needling", "Skin and a needling"]
+
+
+def test_one_word_synonyms_mark_the_word_for_their_groups_term(articles_engine):
+    (pain,) = terms_of(articles_engine, "pain")  # the group "pain" holds "hurt", "discomfort", "sting"
+    text = "It may hurt a little; the pain fades."
+    assert marked(articles_engine.analyzer, text, [pain]) == ["hurt", "pain"]
+
+
+def test_only_spans_within_the_snippet_limit_are_kept(articles_engine):
+    (scar,) = terms_of(articles_engine, "scars")
+    text = "scars " + "x" * (CHARLIMIT - 8) + " scars scars"
+    assert [span for span in spans(spanned(articles_engine.analyzer, text), term_keys([scar]))] == [(0, 5)]
+
+
+def test_a_text_with_more_spans_than_the_value_can_hold_keeps_the_first(articles_engine, monkeypatch):
+    monkeypatch.setattr(spans_module, "MOST_SPANS", 3)
+    text = "acne scars acne scars acne"
+    value = spanned(articles_engine.analyzer, text)
+    # Terms in the order they first appear: all three of "acne", none of "scars".
+    assert sorted(spans(value, term_keys(terms_of(articles_engine, text)))) == [(0, 4), (11, 15), (22, 26)]
+
+
+def test_an_empty_value_has_no_spans():
+    assert spans(b"", term_keys(["scar"])) == []
+    assert spans(spans_module.encode({}), term_keys(["scar"])) == []
 
 
 # -- passages: as Whoosh's PinpointFragmenter, BasicFragmentScorer and Formatter make them -------------
@@ -127,13 +170,12 @@ def through_whoosh(text: str, marks: list[tuple[int, int]], maxchars: int, surro
 
 
 def test_passages_of_the_clinic_articles_are_whooshs(articles_engine):
-    snippets = articles_engine._snippets
     rng = random.Random(12)
     compared = 0
-    for text in bodies(articles_engine):
-        own = sorted(term for term in terms_of(articles_engine, text) if snippets._can_look_up(frozenset([term])))
+    for docnum, text in enumerate(bodies(articles_engine)):
+        own = sorted(terms_of(articles_engine, text))
         for _ in range(60):
-            marks = _merged(snippets._spans_by_lookup(text, frozenset(rng.sample(own, rng.randint(1, 4)))))
+            marks = _merged(spans(articles_engine._spans[docnum], term_keys(rng.sample(own, rng.randint(1, 4)))))
             if marks:
                 expected = through_whoosh(text, marks, SNIPPET_CHARS, SNIPPET_SURROUND, SNIPPET_FRAGMENTS)
                 assert passages_html(text, marks, SNIPPET_CHARS, SNIPPET_SURROUND, SNIPPET_FRAGMENTS) == expected
@@ -164,9 +206,15 @@ def test_passages_of_crowded_and_sparse_marks_are_whooshs():
 def test_a_snippet_escapes_the_text_and_marks_only_the_words(articles_engine):
     (scar,) = terms_of(articles_engine, "scars")
     # The passage is cut back to whole words each side ("Old", "fade"), as Whoosh's autotrim does.
-    assert articles_engine._snippets.snippet("Old <b>Scars</b> & scars fade", frozenset([scar])) == (
+    text = "Old <b>Scars</b> & scars fade"
+    assert snippets_html([(text, spanned(articles_engine.analyzer, text))], [scar], SNIPPET_CHARS, SNIPPET_SURROUND, SNIPPET_FRAGMENTS) == [
         "&lt;b&gt;<mark>Scars</mark>&lt;/b&gt; &amp; <mark>scars</mark>"
-    )
+    ]
+
+
+def test_a_hit_without_the_terms_gets_no_snippet(articles_engine):
+    text = "Nothing to see."
+    assert snippets_html([(text, spanned(articles_engine.analyzer, text))], ["scar"], 220, 70, 2) == [""]
 
 
 def test_spans_are_sorted_and_overlapping_or_touching_ones_joined():
