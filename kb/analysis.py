@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections import deque
 from typing import Iterator
 
-from whoosh.analysis import CharsetFilter, CompositeAnalyzer, Filter, LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
+from whoosh.analysis import CharsetFilter, CompositeAnalyzer, Filter, LowercaseFilter, RegexTokenizer, StemFilter, StopFilter, Token
 from whoosh.support.charset import accent_map
 
 from kb.taxonomy import Taxonomy
@@ -32,7 +32,7 @@ def base_chain():
 
 def spelling_analyzer():
     """Unstemmed words for spelling correction and completions: stems would suggest 'microneedl'."""
-    return RegexTokenizer(SPELL_PATTERN) | LowercaseFilter() | CharsetFilter(accent_map)
+    return IndexingAnalyzer(RegexTokenizer(SPELL_PATTERN), LowercaseFilter(), CharsetFilter(accent_map))
 
 
 class SynonymFilter(Filter):
@@ -136,7 +136,7 @@ def synonym_table(taxonomy: Taxonomy) -> dict[tuple[str, ...], str]:
 
 def text_analyzer(taxonomy: Taxonomy):
     """The analyzer of every searchable text field."""
-    return base_chain() | SynonymFilter(synonym_table(taxonomy))
+    return IndexingAnalyzer(base_chain(), SynonymFilter(synonym_table(taxonomy)))
 
 
 def question_terms(field_analyzer, words: frozenset[str] = QUESTION_WORDS) -> frozenset[str]:
@@ -144,43 +144,100 @@ def question_terms(field_analyzer, words: frozenset[str] = QUESTION_WORDS) -> fr
     return frozenset(token.text for word in words for token in field_analyzer(word, mode="index"))
 
 
-class QueryAnalyzer:
-    """A user's text to the distinct terms it searches for, in order, as `analyzer(text,
-    mode="query")` gives them; raw text never reaches a query parser.
+def _split_chain(analyzer) -> tuple[RegexTokenizer, list[Filter], SynonymFilter | None]:
+    """(tokenizer, per-token filters, synonyms) of a chain this module can run word by word."""
+    tokenizer, *filters = analyzer.items
+    if not isinstance(tokenizer, RegexTokenizer) or tokenizer.gaps or any(isinstance(f, SynonymFilter) for f in filters[:-1]):
+        raise ValueError("expected a RegexTokenizer, per-token filters and at most a SynonymFilter last")
+    synonyms = filters.pop() if filters and isinstance(filters[-1], SynonymFilter) else None
+    return tokenizer, filters, synonyms
 
-    Each word's analysis is remembered. Whoosh's filter chain costs about 20 us a word, most
-    of a short query's analysis, while searches reuse a small vocabulary. The chain's filters
-    work on one token at a time, so a word analyzes the same alone as within a text; only the
-    synonym phrases, found last, depend on the words around them.
+
+class WordTerms:
+    """Each word's terms through a tokenizer's per-token filters, remembered.
+
+    Whoosh's filter chain costs about 20 us a word, while texts reuse a small vocabulary. The
+    filters work on one token at a time, so a word analyzes the same alone as within a text;
+    only synonym phrases depend on the words around them, and are left to the caller.
     """
 
-    #: Words whose analysis is kept; past this the memory starts again (user text is unbounded).
+    #: Words whose analysis is kept; past this the memory starts again (text is unbounded).
     WORDS_KEPT = 50_000
 
+    def __init__(self, tokenizer: RegexTokenizer, filters: list[Filter], mode: str):
+        self._chain = CompositeAnalyzer(tokenizer, *filters)
+        self._mode = mode
+        self.known: dict[str, tuple[str, ...]] = {}
+
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        state["known"] = {}  # an indexing analyzer is pickled into the index's schema: never its articles' words
+        return state
+
+    def __call__(self, word: str) -> tuple[str, ...]:
+        terms = self.known.get(word)
+        if terms is None:
+            terms = tuple(token.text for token in self._chain(word, mode=self._mode))
+            if len(self.known) >= self.WORDS_KEPT:
+                self.known.clear()
+            self.known[word] = terms
+        return terms
+
+
+class IndexingAnalyzer(CompositeAnalyzer):
+    """A chain of a RegexTokenizer, per-token filters and at most a SynonymFilter last, giving
+    Whoosh's tokens, with indexing done word by word (`WordTerms`).
+
+    Analysis was a third of a build. The fast path takes the calls Whoosh's fields make when
+    indexing (no positions, stop words removed); any other call runs Whoosh's own chain.
+    """
+
+    #: The keyword arguments of the calls the word-by-word path answers.
+    INDEXING_CALL = frozenset({"mode", "chars", "boosts"})
+
+    def __init__(self, *items):
+        super().__init__(*items)
+        tokenizer, filters, self._synonyms = _split_chain(self)
+        self._expression = tokenizer.expression
+        self._words = WordTerms(tokenizer, filters, mode="index")
+
+    def __call__(self, value, **kwargs):
+        if kwargs.get("mode") != "index" or not self.INDEXING_CALL.issuperset(kwargs):
+            return super().__call__(value, **kwargs)
+        tokens = self._tokens(value, **kwargs)
+        return self._synonyms(tokens) if self._synonyms is not None else tokens
+
+    def _tokens(self, value: str, chars: bool = False, **kwargs):
+        """What the tokenizer and filters yield, as Whoosh's RegexTokenizer does: one Token rewritten."""
+        token = Token(False, chars, removestops=True, **kwargs)
+        known, analyzed = self._words.known, self._words
+        for match in self._expression.finditer(value):
+            word = match.group()
+            terms = known.get(word)
+            if terms is None:
+                terms = analyzed(word)
+            for text in terms:
+                token.text, token.boost, token.stopped = text, 1.0, False
+                if chars:
+                    token.startchar, token.endchar = match.span()
+                yield token
+
+
+class QueryAnalyzer:
+    """A user's text to the distinct terms it searches for, in order, as `analyzer(text,
+    mode="query")` gives them; raw text never reaches a query parser. Each word's analysis is
+    remembered (`WordTerms`).
+    """
+
     def __init__(self, analyzer):
-        tokenizer, *filters = analyzer.items
-        if not isinstance(tokenizer, RegexTokenizer) or tokenizer.gaps or any(isinstance(f, SynonymFilter) for f in filters[:-1]):
-            raise ValueError("expected a RegexTokenizer, per-token filters and at most a SynonymFilter last")
+        tokenizer, filters, self._synonyms = _split_chain(analyzer)
         self._words = tokenizer.expression
-        self._synonyms = filters.pop() if filters and isinstance(filters[-1], SynonymFilter) else None
-        self._word_chain = CompositeAnalyzer(tokenizer, *filters)
-        self._terms: dict[str, tuple[str, ...]] = {}
+        self._terms = WordTerms(tokenizer, filters, mode="query")
 
     def __call__(self, text: str) -> list[str]:
         texts: list[str] = []
         for match in self._words.finditer(text):
-            word = match.group()
-            terms = self._terms.get(word)
-            if terms is None:
-                terms = self._analyzed(word)
-            texts += terms
+            texts += self._terms(match.group())
         if self._synonyms is not None:
             texts = [term for _, _, term in self._synonyms.replaced(texts)]
         return list(dict.fromkeys(texts))
-
-    def _analyzed(self, word: str) -> tuple[str, ...]:
-        terms = tuple(token.text for token in self._word_chain(word, mode="query"))
-        if len(self._terms) >= self.WORDS_KEPT:
-            self._terms.clear()
-        self._terms[word] = terms
-        return terms

@@ -28,8 +28,10 @@ from typing import Callable, Iterable
 
 import filelock
 from whoosh import index as whoosh_index
+from whoosh.codec.whoosh3 import W3Codec
 from whoosh.columns import VarBytesColumn
-from whoosh.fields import COLUMN, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
+from whoosh.fields import COLUMN, ID, KEYWORD, NUMERIC, STORED, TEXT, FieldType, Schema
+from whoosh.formats import Existence
 
 from kb.analysis import spelling_analyzer, text_analyzer
 from kb.articles import Article, LoadResult, Outline, Problem
@@ -40,8 +42,8 @@ from kb.taxonomy import FACET_KEYS, Taxonomy, load_taxonomy
 log = logging.getLogger(__name__)
 
 #: Bump when the schema or the way documents are built changes: existing indexes then rebuild by themselves.
-SCHEMA_VERSION = 5  # 2: Snowball (Porter2) stemming; 3: no positions (nothing reads them); 4: text in a column;
-# 5: the body's term spans in its column
+SCHEMA_VERSION = 6  # 2: Snowball (Porter2) stemming; 3: no positions (nothing reads them); 4: text in a column;
+# 5: the body's term spans in its column; 6: spelling words without frequencies, analyzers indexing word by word
 CURRENT = "current"
 MANIFEST = "manifest.json"
 TAXONOMY_COPY = "taxonomy.yaml"
@@ -75,8 +77,9 @@ def build_schema(taxonomy: Taxonomy) -> Schema:
         # Labels of the article's facet values, so "dark spots" finds an article tagged with it.
         tags=TEXT(analyzer=analyzer, phrase=False),
         # Unstemmed words per audience: staff-only words never reach public corrections or completions.
-        spell_public=TEXT(analyzer=spelling, phrase=False),
-        spell_staff=TEXT(analyzer=spelling, phrase=False),
+        # Only which articles use a word is read (how many use it): no frequencies, no lengths.
+        spell_public=FieldType(Existence(), spelling),
+        spell_staff=FieldType(Existence(), spelling),
         title_sort=ID(sortable=True),
         updated=ID(stored=True),
         updated_days=NUMERIC(int, sortable=True),
@@ -384,8 +387,22 @@ def _writer(ix, documents: int):
     """
     procs = min(os.cpu_count() or 1, MAX_BUILD_PROCESSES)
     if procs > 1 and documents >= PARALLEL_BUILD_MINIMUM:
-        return ix.writer(procs=procs, multisegment=True, limitmb=256, compound=False)
-    return ix.writer(limitmb=256, compound=False)
+        return ix.writer(procs=procs, multisegment=True, limitmb=256, compound=False, codec=_codec())
+    return ix.writer(limitmb=256, compound=False, codec=_codec())
+
+
+def _codec() -> W3Codec:
+    """Whoosh's codec without per-block length statistics.
+
+    With them, writing each posting looks up its document's field length (a fifth of a build's
+    time) to record the shortest and longest document of every block of 128 postings. Only
+    Whoosh's own block-skipping scorer reads them, as a bound on a block's best score, and only
+    for "similar articles"; without them the bound is looser (it assumes the shortest possible
+    document), so it skips fewer blocks and finds the same articles.
+    """
+    codec = W3Codec()
+    codec.length_stats = False
+    return codec
 
 
 def _hardlink_clone(source: Path, target: Path) -> None:

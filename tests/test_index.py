@@ -1,16 +1,21 @@
 import hashlib
 import os
+from collections import Counter
 
 import pytest
 from whoosh import index as whoosh_index
+from whoosh.codec.whoosh3 import W3Codec
 
+import kb.index
+from benchmarks import clinic_corpus
+from kb.analysis import spelling_analyzer
 from kb.articles import load_folder
 from kb.errors import IndexBusy
 from kb.index import IndexStore, Manifest, SCHEMA_VERSION, update_index
-from kb.search import Engine, parse_request
+from kb.search import AUDIENCES, Engine, parse_request
 from kb.spans import spans, term_keys
 from kb.taxonomy import load_taxonomy
-from conftest import build
+from conftest import PROJECT, build
 
 
 def file_digests(folder):
@@ -102,6 +107,70 @@ def test_updates_and_merges_keep_every_documents_term_spans(articles_copy, tmp_p
         assert len(hits) == 12 and all("<mark>Porcupines</mark>" in hit["snippet"] for hit in hits)
     finally:
         engine.close()
+
+
+def open_engine(index_dir) -> Engine:
+    store = IndexStore(index_dir)
+    return Engine(store, store.current_name())
+
+
+def answers(engine: Engine, audience: str) -> list:
+    """Every search, page of hits and list of similar articles the API would give for these words."""
+    found = []
+    for q in ["acne scars", "microneedling cost", "side effects of peels", "laser downtime", "staff dosing"]:
+        result = engine.search(parse_request({"q": [q], "per_page": ["50"]}, engine.taxonomy), audience)
+        found.append([(hit["slug"], hit["score"], hit["snippet"]) for hit in result["hits"]] + [result["facets"]])
+    slugs = sorted(card["slug"] for card in engine._cards if card and (audience == "staff" or card["audience"] == "public"))
+    return found + [engine.similar(slug, audience) for slug in slugs[:20]]
+
+
+def test_postings_leave_out_block_length_bounds_and_answers_stay_the_same(tmp_path, monkeypatch):
+    """Writing postings without each block's shortest and longest document (kb.index._codec) only
+    loosens the bound Whoosh's similar-articles search skips blocks by: the answers are the same."""
+    build(PROJECT / "articles", tmp_path / "ours")
+    monkeypatch.setattr(kb.index, "_codec", W3Codec)
+    build(PROJECT / "articles", tmp_path / "whooshs")
+    ours, whooshs = open_engine(tmp_path / "ours"), open_engine(tmp_path / "whooshs")
+    try:
+        assert ours.reader.term_info("body", "scar").min_length() == 0 < whooshs.reader.term_info("body", "scar").min_length()
+        for audience in AUDIENCES:
+            assert answers(ours, audience) == answers(whooshs, audience)
+    finally:
+        ours.close()
+        whooshs.close()
+
+
+def test_a_build_in_several_processes_answers_as_one_in_a_single_process(tmp_path, monkeypatch):
+    """Large builds write a segment per process (Whoosh hands each 100 documents at a time)."""
+    articles = clinic_corpus.generate(tmp_path / "articles", 150)
+    build(articles, tmp_path / "single")
+    monkeypatch.setattr(kb.index, "PARALLEL_BUILD_MINIMUM", 1)
+    monkeypatch.setattr(kb.index.os, "cpu_count", lambda: 2)  # so on a one-core machine too
+    build(articles, tmp_path / "parallel")
+    single, parallel = open_engine(tmp_path / "single"), open_engine(tmp_path / "parallel")
+    try:
+        assert len(list(parallel.reader.leaf_readers())) > 1 == len(list(single.reader.leaf_readers()))
+        for audience in AUDIENCES:
+            assert answers(parallel, audience) == answers(single, audience)
+    finally:
+        single.close()
+        parallel.close()
+
+
+def test_the_spelling_words_count_the_articles_using_them(articles_engine):
+    """Corrections and completions weigh words by how many articles of the audience use them."""
+    taxonomy = load_taxonomy(PROJECT / "articles" / "taxonomy.yaml")
+    articles = load_folder(PROJECT / "articles", taxonomy).articles
+    analyzer = spelling_analyzer()
+    for audience in AUDIENCES:
+        expected = Counter(
+            word
+            for article in articles
+            if audience == "staff" or article.audience == "public"
+            for word in {token.text for token in analyzer(" ".join([article.title, article.summary, article.text]), mode="index")}
+        )
+        assert articles_engine._words[audience] == dict(expected)
+    assert articles_engine._words["staff"].keys() > articles_engine._words["public"].keys()
 
 
 def test_taxonomy_change_triggers_a_full_rebuild(articles_copy, tmp_path):
