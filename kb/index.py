@@ -30,20 +30,20 @@ import filelock
 from whoosh import index as whoosh_index
 from whoosh.codec.whoosh3 import W3Codec
 from whoosh.columns import VarBytesColumn
-from whoosh.fields import COLUMN, ID, KEYWORD, NUMERIC, STORED, TEXT, FieldType, Schema
-from whoosh.formats import Existence
+from whoosh.fields import COLUMN, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 
 from kb.analysis import spelling_analyzer, text_analyzer
 from kb.articles import Article, LoadResult, Outline, Problem
 from kb.errors import IndexBusy, IndexUnavailable
 from kb.spans import SpannedText
 from kb.taxonomy import FACET_KEYS, Taxonomy, load_taxonomy
+from kb.wordsets import WordSet
 
 log = logging.getLogger(__name__)
 
 #: Bump when the schema or the way documents are built changes: existing indexes then rebuild by themselves.
 SCHEMA_VERSION = 6  # 2: Snowball (Porter2) stemming; 3: no positions (nothing reads them); 4: text in a column;
-# 5: the body's term spans in its column; 6: spelling words without frequencies, analyzers indexing word by word
+# 5: the body's term spans in its column; 6: spelling words in a column, analyzers indexing word by word
 CURRENT = "current"
 MANIFEST = "manifest.json"
 TAXONOMY_COPY = "taxonomy.yaml"
@@ -76,10 +76,8 @@ def build_schema(taxonomy: Taxonomy) -> Schema:
         text=COLUMN(VarBytesColumn()),
         # Labels of the article's facet values, so "dark spots" finds an article tagged with it.
         tags=TEXT(analyzer=analyzer, phrase=False),
-        # Unstemmed words per audience: staff-only words never reach public corrections or completions.
-        # Only which articles use a word is read (how many use it): no frequencies, no lengths.
-        spell_public=FieldType(Existence(), spelling),
-        spell_staff=FieldType(Existence(), spelling),
+        # Unstemmed words for corrections and completions, counted per audience (kb/wordsets.py).
+        words=WordSet(spelling),
         title_sort=ID(sortable=True),
         updated=ID(stored=True),
         updated_days=NUMERIC(int, sortable=True),
@@ -102,7 +100,7 @@ def document(article: Article, taxonomy: Taxonomy) -> dict:
         "body": article.text,
         "text": article.text.encode("utf-8"),
         "tags": "\n".join(taxonomy.label(key, v) for key in FACET_KEYS if key != "cost" for v in article.facets[key]),
-        "spell_public" if article.audience == "public" else "spell_staff": words,
+        "words": words,
         "title_sort": article.title.casefold(),
         "updated": article.updated.isoformat() if article.updated else "",
         "updated_days": article.updated.toordinal() if article.updated else 0,

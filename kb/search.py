@@ -30,6 +30,7 @@ from kb.snippets import snippets_html
 from kb.spelling import Speller
 from kb.taxonomy import FACET_KEYS, LISTED_FACETS, Taxonomy
 from kb.texts import Texts
+from kb.wordsets import word_counts
 
 log = logging.getLogger(__name__)
 
@@ -138,7 +139,7 @@ class Engine:
         self.analyzer = schema["body"].analyzer
         self._query_analyzer = QueryAnalyzer(self.analyzer)
         self._question_words = question_terms(self.analyzer)
-        self.spell_analyzer = schema["spell_public"].analyzer
+        self.spell_analyzer = schema["words"].analyzer
         self.postings = scoring.Postings(self.reader, self.ranking)
         self._doc_count = self.postings.doc_count
         self._audience = self._audiences()
@@ -172,7 +173,7 @@ class Engine:
         self._vocabulary = self.taxonomy.vocabulary()
         # Spelling works from word lists in memory: Whoosh's reader corrector searches the
         # on-disk term table, which took 20-70 ms a misspelt word on NFCorpus.
-        self._words = {audience: self._word_counts(audience) for audience in AUDIENCES}
+        self._words = self._word_counts()
         self._spellers = {audience: Speller(self._words[audience], self._vocabulary) for audience in AUDIENCES}
         self._completions = {audience: self._build_completions(audience) for audience in AUDIENCES}
 
@@ -226,17 +227,17 @@ class Engine:
         """A document's plain text, as snippets are made from it."""
         return self._texts[docnum].decode("utf-8")
 
-    def _spell_fields(self, audience: str) -> tuple[str, ...]:
-        return ("spell_public",) if audience == "public" else ("spell_public", "spell_staff")
-
-    def _word_counts(self, audience: str) -> dict[str, int]:
-        """Every unstemmed word this audience's articles use, with how many articles use it."""
-        counts: dict[str, int] = {}
-        for fieldname in self._spell_fields(audience):
-            for word, info in self.reader.iter_field(fieldname):
-                word = word.decode("utf-8") if isinstance(word, bytes) else word
-                counts[word] = counts.get(word, 0) + info.doc_frequency()
-        return counts
+    def _word_counts(self) -> dict[str, dict[str, int]]:
+        """Per audience, every unstemmed word its articles use, with how many articles use it."""
+        words = Texts(self.reader.column_reader("words"))
+        try:
+            public = self._audience["public"]
+            staff_only = self._audience["staff"] & ~public
+            counts = {audience: word_counts(words[int(d)] for d in np.flatnonzero(docs)) for audience, docs in (("public", public), ("staff", staff_only))}
+        finally:
+            words.close()
+        counts["staff"] += counts["public"]
+        return {audience: dict(found) for audience, found in counts.items()}
 
     def _build_completions(self, audience: str) -> Completions:
         allowed = self._audience[audience]

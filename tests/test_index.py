@@ -157,20 +157,38 @@ def test_a_build_in_several_processes_answers_as_one_in_a_single_process(tmp_pat
         parallel.close()
 
 
+def articles_using_each_word(folder, audience: str) -> dict[str, int]:
+    taxonomy = load_taxonomy(folder / "taxonomy.yaml")
+    analyzer = spelling_analyzer()
+    return dict(Counter(
+        word
+        for article in load_folder(folder, taxonomy).articles
+        if audience == "staff" or article.audience == "public"
+        for word in {token.text for token in analyzer(" ".join([article.title, article.summary, article.text]), mode="index")}
+    ))
+
+
 def test_the_spelling_words_count_the_articles_using_them(articles_engine):
     """Corrections and completions weigh words by how many articles of the audience use them."""
-    taxonomy = load_taxonomy(PROJECT / "articles" / "taxonomy.yaml")
-    articles = load_folder(PROJECT / "articles", taxonomy).articles
-    analyzer = spelling_analyzer()
     for audience in AUDIENCES:
-        expected = Counter(
-            word
-            for article in articles
-            if audience == "staff" or article.audience == "public"
-            for word in {token.text for token in analyzer(" ".join([article.title, article.summary, article.text]), mode="index")}
-        )
-        assert articles_engine._words[audience] == dict(expected)
+        assert articles_engine._words[audience] == articles_using_each_word(PROJECT / "articles", audience)
     assert articles_engine._words["staff"].keys() > articles_engine._words["public"].keys()
+
+
+def test_the_spelling_words_of_replaced_and_removed_articles_are_not_counted(articles_copy, tmp_path):
+    build(articles_copy, tmp_path / "index")
+    first, second, *_ = sorted(articles_copy.glob("*.md"))
+    first.write_text(first.read_text(encoding="utf-8") + "\nPorcupines and wombats.\n", encoding="utf-8")
+    second.unlink()
+    build(articles_copy, tmp_path / "index")
+    engine = open_engine(tmp_path / "index")
+    try:
+        assert any(engine.reader.is_deleted(docnum) for docnum in range(engine.reader.doc_count_all()))
+        for audience in AUDIENCES:
+            assert engine._words[audience] == articles_using_each_word(articles_copy, audience)
+        assert engine._words["staff"]["porcupines"] == 1
+    finally:
+        engine.close()
 
 
 def test_taxonomy_change_triggers_a_full_rebuild(articles_copy, tmp_path):
