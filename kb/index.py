@@ -392,8 +392,8 @@ def _writer(ix, documents: int):
 def _codec() -> W3Codec:
     """Whoosh's codec without per-block length statistics.
 
-    With them, writing each posting looks up its document's field length (a fifth of a build's
-    time) to record the shortest and longest document of every block of 128 postings. Only
+    With them, writing each posting looks up its document's field length (a tenth of a build's
+    instructions) to record the shortest and longest document of every block of 128 postings. Only
     Whoosh's own block-skipping scorer reads them, as a bound on a block's best score, and only
     for "similar articles"; without them the bound is looser (it assumes the shortest possible
     document), so it skips fewer blocks and finds the same articles.

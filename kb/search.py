@@ -229,15 +229,16 @@ class Engine:
 
     def _word_counts(self) -> dict[str, dict[str, int]]:
         """Per audience, every unstemmed word its articles use, with how many articles use it."""
+        public = self._audience["public"]
+        staff_only = self._audience["staff"] & ~public
         words = Texts(self.reader.column_reader("words"))
         try:
-            public = self._audience["public"]
-            staff_only = self._audience["staff"] & ~public
-            counts = {audience: word_counts(words[int(d)] for d in np.flatnonzero(docs)) for audience, docs in (("public", public), ("staff", staff_only))}
+            public_counts = word_counts(words[int(docnum)] for docnum in np.flatnonzero(public))
+            staff_counts = word_counts(words[int(docnum)] for docnum in np.flatnonzero(staff_only))
         finally:
             words.close()
-        counts["staff"] += counts["public"]
-        return {audience: dict(found) for audience, found in counts.items()}
+        # Staff-only words never reach public corrections or completions.
+        return {"public": dict(public_counts), "staff": dict(staff_counts + public_counts)}
 
     def _build_completions(self, audience: str) -> Completions:
         allowed = self._audience[audience]

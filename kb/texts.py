@@ -1,5 +1,5 @@
-"""Per-document bytes for snippets, read from the index's column files through memory maps: the
-article texts (the `text` column) and where each term stands in them (the `body` column).
+"""Per-document bytes read from the index's column files through memory maps: the article texts
+(the `text` column), where each term stands in them (the `body` column) and their words (`words`).
 
 Whoosh reads a column value with a seek and a read on the segment's buffered file: 6.6 us a
 value here (66 us for a page of ten hits), and a seek-then-read on a file shared by threads

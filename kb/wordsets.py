@@ -14,6 +14,7 @@ from typing import Iterable
 from whoosh.columns import VarBytesColumn
 from whoosh.fields import COLUMN
 
+
 class WordSet(COLUMN):
     """Not searchable: the distinct tokens `analyzer` finds in the value, sorted, as a column value."""
 
