@@ -11,7 +11,7 @@ import os
 import re
 import threading
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Iterator, Mapping
@@ -124,13 +124,19 @@ class Outline:
     def to_json(self) -> dict:
         return {"hash": self.content_hash, "stamp": self.stamp, "related": self.related, "links": self.links}
 
+    def found_at(self, path: str, stamp: tuple[int, ...] | None) -> Outline:
+        """The same outline for its file at `path`, as stamped now. (dataclasses.replace checks
+        every field anew: for 10,000 unchanged files, a tenth of an update's time.)"""
+        return Outline(self.slug, path, self.content_hash, stamp, self.related, self.links)
+
     @classmethod
     def from_json(cls, slug: str, data: dict) -> Outline:
-        stamp = data.get("stamp")
+        # Read for every article on each `kb index`: most have no related articles or links.
+        stamp, related, links = data.get("stamp"), data.get("related"), data.get("links")
         return cls(
-            slug, "", str(data["hash"]), tuple(int(n) for n in stamp) if stamp else None,
-            tuple((str(s), int(line)) for s, line in data.get("related", ())),
-            tuple((str(s), int(line)) for s, line in data.get("links", ())),
+            slug, "", str(data["hash"]), tuple(map(int, stamp)) if stamp else None,
+            tuple((str(s), int(line)) for s, line in related) if related else (),
+            tuple((str(s), int(line)) for s, line in links) if links else (),
         )
 
 
@@ -355,7 +361,8 @@ def load_folder(folder: Path, taxonomy: Taxonomy, previous: Mapping[str, Outline
     folder = Path(folder)
     to_parse: list[Path] = []
     unchanged: list[Outline] = []
-    for path in _article_paths(folder):
+    paths = _article_paths(folder)
+    for path in paths:
         known = _still_the_same(previous.get(_slug_of(path)), path) if previous else None
         if known is None:
             to_parse.append(Path(path))
@@ -368,7 +375,8 @@ def load_folder(folder: Path, taxonomy: Taxonomy, previous: Mapping[str, Outline
             articles.append(outcome)
         else:
             problems.extend(outcome)
-    everything = sorted([a.outline() for a in articles] + unchanged, key=lambda o: _path_order(o.path))
+    position = {path: number for number, path in enumerate(paths)}  # the paths are in order already
+    everything = sorted([a.outline() for a in articles] + unchanged, key=lambda o: position[o.path])
     problems.extend(_duplicate_slugs(everything))
     rejected = {p.path for p in problems if p.fatal}
     articles = [a for a in articles if a.path not in rejected]
@@ -403,13 +411,13 @@ def _still_the_same(known: Outline | None, path: str) -> Outline | None:
         return None
     try:
         if known.stamp is not None and _stamp(os.stat(path)) == known.stamp:
-            return replace(known, path=path)
+            return known.found_at(path, known.stamp)
         with open(path, "rb") as handle:
             stamp = _stamp(os.fstat(handle.fileno()))
             same = _content_hash(handle.read()) == known.content_hash
     except OSError:
         return None  # parsing it reports why it can't be read
-    return replace(known, path=path, stamp=stamp) if same else None
+    return known.found_at(path, stamp) if same else None
 
 
 def _stamp(status: os.stat_result) -> tuple[int, ...] | None:
