@@ -125,8 +125,8 @@ class Outline:
         return {"hash": self.content_hash, "stamp": self.stamp, "related": self.related, "links": self.links}
 
     def found_at(self, path: str, stamp: tuple[int, ...] | None) -> Outline:
-        """The same outline for its file at `path`, as stamped now. (dataclasses.replace checks
-        every field anew: for 10,000 unchanged files, a tenth of an update's time.)"""
+        """The same outline for its file at `path`, as stamped now. (dataclasses.replace, which
+        checks every field anew, ran for each of 10,000 unchanged files on every update.)"""
         return Outline(self.slug, path, self.content_hash, stamp, self.related, self.links)
 
     @classmethod
