@@ -316,7 +316,7 @@ class Engine:
         pages = math.ceil(total / request.per_page)
         if request.page > max(pages, 1):
             raise NotFound(f"page {request.page} is past the last page ({pages})", param="page")
-        hits = self._page(query, scored, final, request) if total else []
+        hits = self._page(query, scored, final, total, request) if total else []
         return {
             "query": request.q,
             "corrected": corrected,
@@ -350,14 +350,14 @@ class Engine:
             ]
         return result
 
-    def _page(self, query, scored: scoring.Scores | None, final: np.ndarray, request: SearchRequest) -> list[dict]:
+    def _page(self, query, scored: scoring.Scores | None, final: np.ndarray, total: int, request: SearchRequest) -> list[dict]:
         wanted = request.page * request.per_page
         by_score = scored is not None and request.sort == "relevance"
         if by_score:
             scores = scored.scores
             if self.ranking.feedback_docs:
                 scores = self._with_feedback(scores, final, query)
-            ordered = scoring.top(scores, final, wanted, self._slug_rank)
+            ordered = scoring.top(scores, final, wanted, self._slug_rank, total)
         else:
             sort = request.sort if scored is not None or request.sort != "relevance" else "updated"
             candidates = np.flatnonzero(final)

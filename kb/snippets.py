@@ -117,14 +117,18 @@ def _best(text: str, marks: list[tuple[int, int]], groups: list[tuple[int, int]]
 def _trimmed(text: str, left: int, right: int, surround: int) -> tuple[int, int]:
     """The passage (start, end) of marks from `left` to `right`: `surround` characters added each
     side, then cut back to whole words (Whoosh's autotrim), never cutting into a mark."""
-    start, end = max(0, left - surround), min(len(text), right + surround)
-    space = text.find(" ", start, end)
+    # Comparisons rather than min() and max(): this runs for every passage shown.
+    start = left - surround if left > surround else 0
+    end = right + surround
+    space = text.find(" ", start, end)  # an end past the text is the text's end
     if space > 0:
         start = space + 1
     space = text.rfind(" ", start, end)
     if space > 0:
         end = space
-    return min(start, left), max(end, right)
+    elif end > len(text):
+        end = len(text)
+    return (start if start < left else left), (end if end > right else right)
 
 
 def _passage(text: str, marks: list[tuple[int, int]], first: int, last: int, surround: int) -> str:

@@ -120,6 +120,6 @@ def spans(value: bytes, keys: list[bytes]) -> list[tuple[int, int]]:
         at = value.find(key, directory)
         if at >= 0:
             term = value.count(_NEWLINE, directory, at)
-            flat = values[base + 2 * values[1 + term] : base + 2 * values[2 + term]].tolist()
-            found += zip(flat[::2], flat[1::2])
+            pairs = iter(values[base + 2 * values[1 + term] : base + 2 * values[2 + term]].tolist())
+            found += zip(pairs, pairs)  # (start, end) from each two values in turn
     return found

@@ -142,18 +142,26 @@ def test_coordination_scales_by_the_share_of_words_matched(engine):
     np.testing.assert_allclose(scaled.scores[matched], plain.scores[matched] * 0.8)
 
 
-@pytest.mark.parametrize("share", [0.05, 0.2, 0.5, 0.9, 1.0])
+@pytest.mark.parametrize("share", [0.05, 0.2, 0.5, 0.9, 1.0, "unsampled", "high-scores-unmatched"])
 def test_top_breaks_ties_by_the_tiebreak_rank_and_matches_a_full_sort(share):
-    """Few matches (selected among them) or most documents (selected over all, the rest last)."""
+    """Few matches (selected among them) or most documents (first cut by the count-th best of a
+    sample of the matches): the same documents as sorting every match."""
     rng = np.random.default_rng(7)
     size = 2000
     scores = rng.integers(0, 5, size=size).astype(float)  # many ties
     tiebreak = rng.permutation(size)
-    where = rng.random(size) < share
+    if share == "unsampled":  # most documents match, but none where the sample looks
+        where = np.arange(size) % scoring.SAMPLE_STEP != 0
+    elif share == "high-scores-unmatched":  # the best scores belong to documents outside the mask
+        where = rng.random(size) < 0.7
+        scores[~where] += 10
+    else:
+        where = rng.random(size) < share
     candidates = np.flatnonzero(where)
     full = sorted(candidates.tolist(), key=lambda d: (-scores[d], tiebreak[d]))
     for count in (1, 10, 37, 160, len(candidates), len(candidates) + 5):
         assert scoring.top(scores, where, count, tiebreak).tolist() == full[:count]
+        assert scoring.top(scores, where, count, tiebreak, len(candidates)).tolist() == full[:count]
 
 
 @pytest.mark.parametrize("layout", ["random", "ties", "ascending", "descending", "one-high-value-per-sample-step"])
