@@ -109,3 +109,12 @@ def test_turns_of_a_load_run_combine_by_their_requests():
     # A quarter of the requests took 1 ms, the rest 2 ms but for their slowest ninth (9 ms).
     assert (whole["p50"], whole["p95"], whole["p99"]) == (2.0, 9.0, 9.0)
     assert combined([quick, {**quick, "quantiles": [3.0] * 9}])["p50"] == 1.0
+    assert whole["turns"] == [180, 108]
+
+
+def test_the_share_of_trivial_per_turn_is_the_median_of_the_paired_turns():
+    from benchmarks.speed import median_share
+
+    # The trivial endpoint stalled in its second turn: the whole runs' ratio is 78% (1,800 / 2,300).
+    assert median_share([600, 620, 580], [1000, 300, 1000]) == 0.6
+    assert median_share([500, 700], [1000, 1000]) == 0.6
