@@ -35,7 +35,9 @@ from kb.ranking import Ranking
 
 
 class TermPostings(NamedTuple):
-    docs: np.ndarray  # document numbers, ascending, int32
+    # Document numbers, ascending, as NumPy's index type (intp): scattering through an int32 array
+    # converts it first, which made adding a rare word's scores cost two to four times as much.
+    docs: np.ndarray
     # float64 per document: "per-field", the term's BM25 score in the field; "bm25f", its
     # frequency divided by the field's length normalisation, (1 - b) + b * length / average.
     values: np.ndarray
@@ -171,7 +173,7 @@ class Postings:
             if found is not None:
                 combined[found.docs] += field_weight * found.values
                 hit[found.docs] = True
-        docs = np.flatnonzero(hit).astype(np.int32)
+        docs = np.flatnonzero(hit)
         values = combined[docs]
         if self.ranking.model == "bm25f" and docs.size:
             values = self.idf(docs.size) * self.saturate(values)

@@ -190,6 +190,14 @@ def test_terms_no_article_has_are_not_cached(engine):
     assert engine.postings.cached_terms() == before
 
 
+def test_a_kept_word_lists_its_documents_in_numpys_index_type(engine):
+    """Scattering a word's scores through any other integer type converts its document numbers
+    first, on every search that has the word."""
+    (clause,) = engine.text_query("microneedling")
+    found = engine.postings.word(clause.terms)
+    assert found.docs.size > 0 and found.docs.dtype == np.intp
+
+
 def scores_with(built_index, monkeypatch, share: float, room: int, texts: list[str]) -> tuple[list, Engine]:
     monkeypatch.setattr(scoring, "DENSE_SHARE", share)
     monkeypatch.setattr(scoring, "DENSE_BYTES", room)
