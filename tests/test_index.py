@@ -298,6 +298,33 @@ def test_an_update_parses_only_the_changed_file(articles_copy, tmp_path):
     assert set(Manifest.read(store.current_path()).outlines) == set(Manifest.read(store.current_path()).articles)
 
 
+def test_the_manifest_written_reads_back_as_it_was(articles_copy, tmp_path):
+    store = IndexStore(tmp_path / "index")
+    build(articles_copy, store.root)
+    manifest = Manifest.read(store.current_path())
+    manifest.outlines["microneedling-cost"]["stamp"] = (1, 2, 3)  # as Outline.to_json gives it: a tuple
+    manifest.taxonomy = "taxonomy \u00e9\u2026"  # written as UTF-8
+    manifest.write(tmp_path)
+    again = Manifest.read(tmp_path)
+    assert again.__dict__ == {**manifest.__dict__, "outlines": {**manifest.outlines, "microneedling-cost": {**manifest.outlines["microneedling-cost"], "stamp": [1, 2, 3]}}}
+
+
+@pytest.mark.parametrize("damage", [b"", b"{not json", b"\xff\xfe{}", b"[]", b'{"schema": "six"}'])
+def test_an_update_over_an_unreadable_manifest_parses_every_article_again(articles_copy, tmp_path, damage):
+    store = IndexStore(tmp_path / "index")
+    build(articles_copy, store.root)
+    (store.current_path() / "manifest.json").write_bytes(damage)
+    taxonomy = load_taxonomy(articles_copy / "taxonomy.yaml")
+    assert store.known_outlines(taxonomy) == {}
+
+    loaded = load_folder(articles_copy, taxonomy, store.known_outlines(taxonomy))
+    report = update_index(store, loaded, taxonomy)
+
+    assert len(loaded.articles) == 7 and not report.problems
+    assert doc_count(store) == 7
+    assert Manifest.read(store.current_path()).schema == SCHEMA_VERSION
+
+
 def test_outlines_are_not_trusted_across_a_taxonomy_change(articles_copy, tmp_path):
     store = IndexStore(tmp_path / "index")
     build(articles_copy, store.root)
