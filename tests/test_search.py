@@ -274,3 +274,38 @@ def test_equal_articles_keep_slug_order_whatever_their_document_numbers(articles
             assert [hit["slug"] for hit in result["hits"]] == ["twin-a", "twin-b", "twin-c"], sort
     finally:
         engine.close()
+
+
+# -- similar articles -------------------------------------------------------------------------------
+
+
+def whooshs_similar(engine, slug: str, audience: str, limit: int) -> list[str]:
+    """Whoosh's more_like over every match, ties by slug: what `Engine.similar` must give."""
+    from kb.search import SIMILAR_TERMS
+
+    docnum = engine.searcher.document_number(slug=slug)
+    allowed = {int(d) for d in engine._audience[audience].nonzero()[0]} - {docnum}
+    matches = engine.searcher.more_like(docnum, "body", text=engine.text(docnum), top=None, numterms=SIMILAR_TERMS, filter=allowed)
+    # Whoosh sums a document's term scores in another order: equal to ours to 1e-12, not to the bit.
+    ranked = sorted(matches.top_n, key=lambda pair: (-round(pair[0], 9), engine._cards[pair[1]]["slug"]))
+    return [engine._cards[docnum]["slug"] for _, docnum in ranked[:limit]]
+
+
+@pytest.mark.parametrize("audience", ["public", "staff"])
+def test_similar_articles_are_whooshs_more_like_this_with_ties_by_slug(articles_engine, audience):
+    slugs = [card["slug"] for card in articles_engine._cards if card and (audience == "staff" or card["audience"] == "public")]
+    assert len(slugs) > 20
+    for slug in slugs:
+        ours = [hit["slug"] for hit in articles_engine.similar(slug, audience, limit=6)]
+        assert ours == whooshs_similar(articles_engine, slug, audience, 6), slug
+        assert slug not in ours
+
+
+def test_similar_articles_leave_out_the_excluded_and_what_the_audience_may_not_see(articles_engine):
+    staff_only = {card["slug"] for card in articles_engine._cards if card and card["audience"] == "staff"}
+    for slug in ["cost-of-microneedling", "does-microneedling-hurt"]:
+        everything = [hit["slug"] for hit in articles_engine.similar(slug, "staff", limit=50)]
+        public = [hit["slug"] for hit in articles_engine.similar(slug, "public", limit=50)]
+        assert public == [s for s in everything if s not in staff_only] and staff_only & set(everything)
+        excluded = everything[:2]
+        assert [hit["slug"] for hit in articles_engine.similar(slug, "staff", limit=50, exclude=excluded)] == everything[2:]
