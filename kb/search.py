@@ -461,10 +461,11 @@ class Engine:
                 allowed[found] = False
         key_terms = self.searcher.key_terms_from_text("body", self.text(docnum), numterms=SIMILAR_TERMS, normalize=False)
         clauses = [scoring.Clause((("body", term, 1.0),), weight) for term, weight in key_terms]
-        if not clauses:
-            return []
-        scored = scoring.score(self.postings, clauses, coordination=0.0)
-        best = scoring.top(scored.scores, scored.matched & allowed, limit, self._slug_rank)
+        # Added as feedback words are, scattered: body-only words kept dense would take the room
+        # that the searches' common words use. Every term's score is positive, so is a match's.
+        scores = np.zeros(self._doc_count)
+        scoring.add_words(self.postings, scores, clauses, allowed)
+        best = scoring.top(scores, scores > 0, limit, self._slug_rank)
         return [{key: self._cards[other][key] for key in ("slug", "title", "url")} for other in best.tolist()]
 
     def suggest(self, prefix: str, audience: str = "public") -> list[dict]:
