@@ -5,6 +5,11 @@ Widgets send the same few searches over and over ("microneedling", "cost", each 
 Entries are keyed by the index version, the audience and the normalized request, so an
 answer is never served for another version or to another audience; a new version empties
 the cache, and the least recently used answers go first when it is full.
+
+A request is also remembered as it was sent (an alias of its normalized key), so that a
+repeat is found before its parameters are parsed and checked. Aliases are kept apart from
+the answers and bounded on their own: the cache keeps as many answers as its size says,
+however many ways they were asked for.
 """
 from __future__ import annotations
 
@@ -15,11 +20,17 @@ from cachetools import LRUCache
 
 Value = TypeVar("Value")
 
+#: Aliases kept per answer kept: most answers are asked for one way, some two ("Cost", "cost").
+ALIASES_PER_ANSWER = 2
+
 
 class AnswerCache:
+    """`hits` counts answers served from the cache, `misses` answers that had to be built."""
+
     def __init__(self, size: int):
         self.size = size
-        self._entries: LRUCache = LRUCache(maxsize=max(size, 1))
+        self._answers: LRUCache = LRUCache(maxsize=max(size, 1))
+        self._aliases: LRUCache = LRUCache(maxsize=max(size, 1) * ALIASES_PER_ANSWER)
         self._version: str | None = None
         self._lock = threading.Lock()
         self.hits = self.misses = 0
@@ -37,10 +48,8 @@ class AnswerCache:
         if self.size <= 0:
             return None
         with self._lock:
-            if version != self._version:
-                self._entries.clear()
-                self._version = version
-            found = self._entries.get((audience, key))
+            self._check_version(version)
+            found = self._answers.get((audience, key))
             if found is None:
                 self.misses += 1
             else:
@@ -53,7 +62,35 @@ class AnswerCache:
             return
         with self._lock:
             if version == self._version:
-                self._entries[(audience, key)] = value
+                self._answers[(audience, key)] = value
+
+    def find_alias(self, version: str, audience: str, alias: Hashable) -> Value | None:
+        """The cached answer of the key `alias` stands for, or None (not counted as a miss:
+        the caller goes on to look for the key itself)."""
+        if self.size <= 0:
+            return None
+        with self._lock:
+            self._check_version(version)
+            key = self._aliases.get((audience, alias))
+            found = None if key is None else self._answers.get(key)
+            if found is not None:
+                self.hits += 1
+            return found
+
+    def alias(self, version: str, audience: str, alias: Hashable, key: Hashable) -> None:
+        """Remember that `alias` stands for `key`, while the key's answer is kept."""
+        if self.size <= 0:
+            return
+        with self._lock:
+            if version == self._version and (audience, key) in self._answers:
+                self._aliases[(audience, alias)] = (audience, key)
+
+    def _check_version(self, version: str) -> None:
+        if version != self._version:
+            self._answers.clear()
+            self._aliases.clear()
+            self._version = version
 
     def __len__(self) -> int:
-        return len(self._entries)
+        """How many answers are kept."""
+        return len(self._answers)

@@ -44,31 +44,37 @@ def _cached(version: str, checked: Callable[[], tuple[Hashable, Any]], build: Ca
     `checked()` checks the request's parameters and returns (key, request): the parameters
     normalized, and what `build(request)` makes the answer from. The ETag is derived from the
     index version, the endpoint, the public audience and the key: the same inputs always give
-    the same answer. Answers are kept under the key, and also under the request as sent (path
-    and query string), so a repeat is answered without its parameters being parsed, checked
-    and hashed again. A bad parameter raises before anything is kept.
+    the same answer. Answers are kept under the key, and the request as sent (path and query
+    string) is kept as an alias of it, so a repeat is answered without its parameters being
+    parsed, checked and hashed again. A bad parameter raises before anything is kept.
     """
     # The request and app once: each read through Flask's proxies looks them up anew.
     app, sent = current_app._get_current_object(), request._get_current_object()
     answers: AnswerCache = app.extensions["kb.answers"]
     as_sent = (sent.path, sent.query_string)
-    found = answers.find(version, AUDIENCE, as_sent)
+    found = answers.find_alias(version, AUDIENCE, as_sent)
     if found is None:
         key, parsed = checked()
-        digest = hashlib.sha256(repr((version, sent.path, AUDIENCE, key)).encode()).hexdigest()[:32]
-        body = answers.get(version, AUDIENCE, (sent.path, key), lambda: _encoded(build(parsed)))
-        headers = [
-            ("ETag", quote_etag(digest)),
-            # Which index version answered: on several nodes, shows they serve the same articles commit.
-            (VERSION_HEADER, version),
-            ("Cache-Control", f"public, max-age={int(app.config['API_CACHE_SECONDS'])}"),
-        ]
-        found = (digest, body, headers)
-        answers.keep(version, AUDIENCE, as_sent, found)
+        answer_key = (sent.path, key)
+        found = answers.get(version, AUDIENCE, answer_key, lambda: _answer(app, version, answer_key, build(parsed)))
+        answers.alias(version, AUDIENCE, as_sent, answer_key)
     digest, body, headers = found
     if "HTTP_IF_NONE_MATCH" in sent.environ and sent.if_none_match.contains(digest):
         return Response(status=304, headers=headers)
     return app.response_class(body, mimetype="application/json", headers=headers)
+
+
+def _answer(app, version: str, answer_key: tuple[str, Hashable], answer: dict) -> tuple[str, bytes, list[tuple[str, str]]]:
+    """What is kept of an answer: its ETag's digest, its encoded body, and its headers."""
+    path, key = answer_key
+    digest = hashlib.sha256(repr((version, path, AUDIENCE, key)).encode()).hexdigest()[:32]
+    headers = [
+        ("ETag", quote_etag(digest)),
+        # Which index version answered: on several nodes, shows they serve the same articles commit.
+        (VERSION_HEADER, version),
+        ("Cache-Control", f"public, max-age={int(app.config['API_CACHE_SECONDS'])}"),
+    ]
+    return digest, _encoded(answer), headers
 
 
 def _encoded(answer: dict) -> bytes:

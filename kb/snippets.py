@@ -61,18 +61,23 @@ def passages_html(text: str, marks: list[tuple[int, int]], maxchars: int, surrou
     Only the chosen groups are cut back to whole words: the scores depend on their marks alone.
     Cut passages start in the order of their groups (a later group's start is never earlier;
     tied starts keep the group order), so the chosen groups in order are Whoosh's text order."""
-    groups = _groups(marks, maxchars, surround)
-    if len(groups) > count:
-        groups = _best(text, marks, groups, count)
+    groups = _chosen_groups(text, marks, maxchars, surround, count)
     # Only &, < and > change under escaping; most texts have none of them.
     format_passage = _escaped_passage if "&" in text or "<" in text or ">" in text else _passage
     return BETWEEN_PASSAGES.join([format_passage(text, marks, first, last, surround) for first, last in groups])
 
 
-def _groups(marks: list[tuple[int, int]], maxchars: int, surround: int) -> list[tuple[int, int]]:
-    """Whoosh's PinpointFragmenter: marks at most `surround` apart are grouped while the group spans
-    at most `maxchars`; marks past CHARLIMIT are left out."""
-    groups = []
+def _chosen_groups(text: str, marks: list[tuple[int, int]], maxchars: int, surround: int, count: int) -> list[tuple[int, int]]:
+    """The `count` groups to show, in text order, in one pass over the marks.
+
+    Whoosh's PinpointFragmenter groups marks at most `surround` apart while the group spans at
+    most `maxchars` (marks past CHARLIMIT are left out); its BasicFragmentScorer gives a group
+    the number of its marks times 100 times the number of distinct marked strings (case
+    counts), ties going to the earlier group. A group of one mark scores 100 and one of more at
+    least 200, so only the latter need scoring: the best of them, then the earliest single
+    marks. Single marks past the first `count` can never be shown and are not kept."""
+    crowded: list[tuple[int, int]] = []
+    singles: list[tuple[int, int]] = []
     first, size = 0, len(marks)
     while first < size:
         left, right = marks[first]
@@ -86,32 +91,24 @@ def _groups(marks: list[tuple[int, int]], maxchars: int, surround: int) -> list[
             last += 1
             right = next_end
             length += next_end - next_start
-        groups.append((first, last))
+        if last != first:
+            crowded.append((first, last))
+        elif len(singles) < count:
+            singles.append((first, first))
         first = last + 1
-    return groups
-
-
-def _best(text: str, marks: list[tuple[int, int]], groups: list[tuple[int, int]], count: int) -> list[tuple[int, int]]:
-    """The `count` groups to show, in text order. Whoosh's BasicFragmentScorer: the number of marks
-    times 100 times the number of distinct marked strings (case counts); ties go to the earlier
-    group. A group of one mark scores 100 and one of more at least 200, so only the latter need
-    scoring: the best of them, then the earliest single marks."""
-    crowded = [number for number, (first, last) in enumerate(groups) if first != last]
     if not crowded:
-        return groups[:count]
+        return singles
     if len(crowded) > count:
-        scores = {}
-        for number in crowded:
-            first, last = groups[number]
-            scores[number] = (last - first + 1) * len({text[a:b] for a, b in marks[first : last + 1]})
-        crowded = sorted(crowded, key=scores.__getitem__, reverse=True)[:count]  # stable: ties keep text order
-    chosen = set(crowded)
-    for number, (first, last) in enumerate(groups):
-        if len(chosen) == count:
-            break
-        if first == last:
-            chosen.add(number)
-    return [groups[number] for number in sorted(chosen)]
+        # sorted() is stable: ties keep text order.
+        crowded = sorted(crowded, key=lambda group: _crowded_score(text, marks, group), reverse=True)[:count]
+    chosen = crowded + singles[: count - len(crowded)]
+    chosen.sort()
+    return chosen
+
+
+def _crowded_score(text: str, marks: list[tuple[int, int]], group: tuple[int, int]) -> int:
+    first, last = group
+    return (last - first + 1) * len({text[a:b] for a, b in marks[first : last + 1]})
 
 
 def _trimmed(text: str, left: int, right: int, surround: int) -> tuple[int, int]:

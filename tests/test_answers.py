@@ -128,3 +128,42 @@ def test_suggestions_repeat_the_prefix_as_typed(client):
     upper = client.get("/api/v1/suggest?q=MIC").get_json()
     assert upper["query"] == "MIC"
     assert upper["suggestions"] == client.get("/api/v1/suggest?q=mic").get_json()["suggestions"]
+
+
+def test_the_cache_keeps_as_many_answers_as_its_size_however_they_were_sent(built_index, tmp_path):
+    from conftest import FIXTURES
+
+    app = make_app(FIXTURES, built_index, tmp_path / "instance", ANSWER_CACHE_SIZE="2")
+    try:
+        client = app.test_client()
+        answers = app.extensions["kb.answers"]
+        client.get("/api/v1/search?q=cost")
+        client.get("/api/v1/search?q=scars")
+        assert len(answers) == 2
+        client.get("/api/v1/search?q=cost")  # its alias (as sent) and its answer are both still kept
+        assert (answers.hits, answers.misses) == (1, 2)
+    finally:
+        app.extensions["kb.search"].close()
+
+
+def test_an_alias_finds_its_answer_only_while_the_answer_is_kept():
+    cache = AnswerCache(1)
+    cache.get("v1", "public", "cost", lambda: "answer")
+    cache.alias("v1", "public", "?q=Cost", "cost")
+    assert cache.find_alias("v1", "public", "?q=Cost") == "answer"
+    cache.get("v1", "public", "scars", lambda: "other")  # the cache holds one answer: "cost" goes
+    assert cache.find_alias("v1", "public", "?q=Cost") is None
+    cache.alias("v1", "public", "?q=gone", "cost")  # no alias for an answer not kept
+    cache.get("v1", "public", "cost", lambda: "answer again")
+    assert cache.find_alias("v1", "public", "?q=gone") is None
+
+
+def test_aliases_belong_to_their_audience_and_version():
+    cache = AnswerCache(8)
+    cache.get("v1", "staff", "cost", lambda: "with staff articles")
+    cache.alias("v1", "staff", "?q=cost", "cost")
+    assert cache.find_alias("v1", "public", "?q=cost") is None
+    assert cache.find_alias("v1", "staff", "?q=cost") == "with staff articles"
+    assert cache.find_alias("v2", "staff", "?q=cost") is None
+    cache.get("v2", "staff", "cost", lambda: "new")
+    assert cache.find_alias("v2", "staff", "?q=cost") is None  # the new version starts without aliases

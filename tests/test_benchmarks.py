@@ -118,3 +118,16 @@ def test_the_share_of_trivial_per_turn_is_the_median_of_the_paired_turns():
     # The trivial endpoint stalled in its second turn: the whole runs' ratio is 78% (1,800 / 2,300).
     assert median_share([600, 620, 580], [1000, 300, 1000]) == 0.6
     assert median_share([500, 700], [1000, 1000]) == 0.6
+
+
+def test_the_warm_up_never_asks_the_measured_mixs_unique_queries():
+    from benchmarks.speed import mix_and_warm_up
+
+    head = [f"popular {n}" for n in range(20)]
+    unique = [f"unique {n}" for n in range(2000)]
+    mix, warm_up = mix_and_warm_up(head, unique, {"procedure": ["microneedling"]}, count=1000)
+    asked = {path.split("?q=")[1].split("&")[0] for path in mix if "/search" in path}
+    warmed = {path.split("?q=")[1].split("&")[0] for path in warm_up if "/search" in path}
+    popular = {path for path in asked if path.startswith("popular")}
+    assert popular and popular & warmed  # the warm-up fills the caches of the popular searches
+    assert len(asked - popular) > 150 and not (asked - popular) & warmed
