@@ -78,9 +78,10 @@ def _answer(app, version: str, answer_key: tuple[str, Hashable], answer: dict) -
 
 
 def _encoded(answer: dict) -> bytes:
-    """The answer as compact UTF-8 JSON with sorted keys, as Flask's encoder writes it but with
-    characters outside ASCII as they are; orjson takes 6 us for a page of hits, json 63."""
-    return orjson.dumps(answer, option=orjson.OPT_SORT_KEYS | orjson.OPT_APPEND_NEWLINE)
+    """The answer as compact UTF-8 JSON, characters outside ASCII as they are (orjson: 6 us for a
+    page of hits, json 63). Keys keep the order the answer was built in, which is the same on
+    every run (sorting them took a fifth of the encoding, about 10 us a search)."""
+    return orjson.dumps(answer, option=orjson.OPT_APPEND_NEWLINE)
 
 
 def _only(*allowed: str) -> None:

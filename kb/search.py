@@ -42,6 +42,8 @@ SIMILAR_LIMIT, SIMILAR_TERMS = 4, 12
 #: Misspellings are only corrected in words this long: 'cst' has too many plausible neighbours.
 CORRECT_MIN_LENGTH = 4
 SNIPPET_CHARS, SNIPPET_SURROUND, SNIPPET_FRAGMENTS = 220, 70, 2
+#: Query clauses kept per index version (by term and weight); past this the memory starts again.
+CLAUSES_KEPT = 50_000
 SEARCH_PARAMS = ("q", "page", "per_page", "sort", *FACET_KEYS)
 
 
@@ -138,6 +140,7 @@ class Engine:
         schema = self.ix.schema
         self.analyzer = schema["body"].analyzer
         self._query_analyzer = QueryAnalyzer(self.analyzer)
+        self._clauses: dict[tuple[str, float], scoring.Clause] = {}
         self._question_words = question_terms(self.analyzer)
         self.spell_analyzer = schema["words"].analyzer
         self.postings = scoring.Postings(self.reader, self.ranking)
@@ -151,6 +154,7 @@ class Engine:
         # One row per facet value, in the taxonomy's order: counting is one vector operation per facet
         # (on the rows packed as bits).
         self._facet_values = {key: [v.value for v in self.taxonomy.facet(key).values] for key in FACET_KEYS}
+        self._facet_labels = {key: [(v.value, v.label) for v in self.taxonomy.facet(key).values] for key in FACET_KEYS}
         self._facet_rows = {
             key: np.array([self._mask(Term(key, value)) for value in values], dtype=bool).reshape(len(values), self._doc_count)
             for key, values in self._facet_values.items()
@@ -261,10 +265,17 @@ class Engine:
             return None
         # Question words ("what", "does") weigh less, unless the question has nothing else.
         lighter = self.ranking.question_word_weight if set(tokens) - self._question_words else 1.0
-        return [
-            scoring.Clause(tuple((f, t, w) for f, w in self.ranking.field_weights), lighter if t in self._question_words else 1.0)
-            for t in tokens
-        ]
+        return [self._clause(t, lighter if t in self._question_words else 1.0) for t in tokens]
+
+    def _clause(self, term: str, weight: float) -> scoring.Clause:
+        """The clause of one term: kept, as queries repeat their words and it never changes."""
+        clause = self._clauses.get((term, weight))
+        if clause is None:
+            if len(self._clauses) >= CLAUSES_KEPT:
+                self._clauses.clear()
+            clause = scoring.Clause(tuple((f, term, w) for f, w in self.ranking.field_weights), weight)
+            self._clauses[(term, weight)] = clause
+        return clause
 
     def correct(self, text: str, audience: str) -> str | None:
         """The text with words unknown to this audience's articles replaced by their nearest known word."""
@@ -343,10 +354,10 @@ class Engine:
             if others not in by_base:
                 base = _intersect(matches, (selections[other] for other in others))
                 by_base[others] = docsets.counts(self._facet_bits, base).tolist()
-            chosen = set(request.selected(key))
+            chosen = request.selected(key)
             result[key] = [
-                {"value": value.value, "label": value.label, "count": count, "selected": value.value in chosen}
-                for value, count in zip(self.taxonomy.facet(key).values, by_base[others][self._facet_slices[key]])
+                {"value": value, "label": label, "count": count, "selected": value in chosen}
+                for (value, label), count in zip(self._facet_labels[key], by_base[others][self._facet_slices[key]])
             ]
         return result
 
@@ -409,8 +420,8 @@ class Engine:
         counts = docsets.counts(self._facet_bits, self._audience[audience]).tolist()
         return {
             key: [
-                {"value": v.value, "label": v.label, "count": count}
-                for v, count in zip(self.taxonomy.facet(key).values, counts[self._facet_slices[key]])
+                {"value": value, "label": label, "count": count}
+                for (value, label), count in zip(self._facet_labels[key], counts[self._facet_slices[key]])
             ]
             for key in FACET_KEYS
         }

@@ -31,28 +31,26 @@ class Texts:
             if not isinstance(values, VarBytesColumn.Reader):
                 raise TypeError(f"expected a VarBytesColumn, found {type(values).__name__}")
             file = values._dbfile
+            memory = None
             if file.is_real:
                 # mmap duplicates the descriptor: the map lives until `close()`, whatever Whoosh does.
                 memory = mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ)
                 self._maps.append(memory)
-                read = _slicer(memory)
-            else:
-                read = file.get
-            self._segments.append((read, values._basepos, values._offsets, values._lengths))
+            self._segments.append((memory, file.get, values._basepos, values._offsets, values._lengths))
+        self._several = len(self._segments) > 1
 
     def __getitem__(self, docnum: int) -> bytes:
-        segment = bisect_right(self._starts, docnum) - 1
-        read, base, offsets, lengths = self._segments[segment]
+        # Read for every hit shown, twice: no search for the segment where there is one, no call
+        # through Whoosh where the file is mapped here.
+        segment = bisect_right(self._starts, docnum) - 1 if self._several else 0
+        memory, read, base, offsets, lengths = self._segments[segment]
         local = docnum - self._starts[segment]
-        return read(base + offsets[local], lengths[local])
+        start = base + offsets[local]
+        if memory is not None:
+            return memory[start : start + lengths[local]]
+        return read(start, lengths[local])
 
     def close(self) -> None:
         for memory in self._maps:
             memory.close()
 
-
-def _slicer(memory: mmap.mmap):
-    def read(start: int, length: int) -> bytes:
-        return memory[start : start + length]
-
-    return read

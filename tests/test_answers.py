@@ -1,6 +1,8 @@
 """The answer cache: bounded, per index version, per audience; the API serves repeats from it and new versions fresh."""
 from __future__ import annotations
 
+import os
+
 from conftest import build, make_app
 from kb.answers import AnswerCache
 
@@ -167,3 +169,50 @@ def test_aliases_belong_to_their_audience_and_version():
     assert cache.find_alias("v2", "staff", "?q=cost") is None
     cache.get("v2", "staff", "cost", lambda: "new")
     assert cache.find_alias("v2", "staff", "?q=cost") is None  # the new version starts without aliases
+
+
+ANSWERS_IN_A_WORKER = """
+import sys
+from kb import create_app
+app = create_app({"ARTICLES_DIR": sys.argv[1], "INDEX_DIR": sys.argv[2], "INSTANCE_DIR": sys.argv[3]})
+client = app.test_client()
+for path in sys.argv[4:]:
+    response = client.get(path)
+    sys.stdout.write(f"{response.status_code} {response.headers.get('ETag')} {response.data.decode()}")
+app.extensions["kb.search"].close()
+"""
+
+
+def in_order(pairs: list) -> list:
+    """A JSON object as its (key, value) pairs in the order written, but for the search's time."""
+    return [(key, value) for key, value in pairs if key != "took_ms"]
+
+
+def test_every_worker_answers_alike_under_the_same_etag(built_index, tmp_path):
+    """An ETag names an answer: workers (processes with their own hash seeds, so their own set
+    orders) must give each answer the same content, its keys written in the same order."""
+    import json
+    import subprocess
+    import sys
+
+    from conftest import FIXTURES, PROJECT
+
+    paths = [
+        "/api/v1/search?q=microneedling+cost&procedure=microneedling",
+        "/api/v1/search?q=redness",
+        "/api/v1/suggest?q=mic",
+        "/api/v1/facets",
+        "/api/v1/articles/what-is-microneedling",
+    ]
+    answers = []
+    for seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        run = subprocess.run(
+            [sys.executable, "-c", ANSWERS_IN_A_WORKER, str(FIXTURES), str(built_index), str(tmp_path / "instance"), *paths],
+            cwd=PROJECT, env=env, capture_output=True, text=True,
+        )
+        assert run.returncode == 0, run.stderr
+        lines = run.stdout.splitlines()
+        assert [line.split(" ", 1)[0] for line in lines] == ["200"] * len(paths)
+        answers.append([(line.split(" ", 2)[1], json.loads(line.split(" ", 2)[2], object_pairs_hook=in_order)) for line in lines])
+    assert answers[0] == answers[1]

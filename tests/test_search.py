@@ -309,3 +309,18 @@ def test_similar_articles_leave_out_the_excluded_and_what_the_audience_may_not_s
         assert public == [s for s in everything if s not in staff_only] and staff_only & set(everything)
         excluded = everything[:2]
         assert [hit["slug"] for hit in articles_engine.similar(slug, "staff", limit=50, exclude=excluded)] == everything[2:]
+
+
+def test_query_clauses_are_kept_within_their_bound_and_search_the_same(engine, monkeypatch):
+    import kb.search
+
+    first = engine.search(parse_request({"q": ["microneedling cost"]}, engine.taxonomy))
+    assert engine.text_query("microneedling cost") == engine.text_query("cost microneedling")[::-1]
+    assert engine.text_query("cost")[0] is engine.text_query("the cost")[-1]  # kept, not made again
+    monkeypatch.setattr(kb.search, "CLAUSES_KEPT", 3)
+    for word in ("scars", "downtime", "redness", "peel", "laser"):
+        engine.text_query(word)
+        assert len(engine._clauses) <= 3
+    again = engine.search(parse_request({"q": ["microneedling cost"]}, engine.taxonomy))
+    assert [hit["slug"] for hit in again["hits"]] == [hit["slug"] for hit in first["hits"]]
+    assert [hit["score"] for hit in again["hits"]] == [hit["score"] for hit in first["hits"]]
