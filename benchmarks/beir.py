@@ -12,10 +12,11 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from kb.articles import load_folder
+from kb.folder import load_folder
 from kb.index import IndexStore, update_index
 from kb.ranking import Ranking
-from kb.search import Engine, parse_request
+from kb.engine import Engine
+from kb.parameters import parse_request
 from kb.taxonomy import load_taxonomy
 
 #: One value per facet: BEIR collections have no facets, but the search still counts them.

@@ -7,7 +7,8 @@ from pathlib import Path
 import yaml
 
 from benchmarks import metrics
-from kb.search import Engine, parse_request
+from kb.engine import Engine
+from kb.parameters import parse_request
 
 QUESTIONS = Path(__file__).resolve().parent.parent / "tests" / "clinic_questions.yaml"
 

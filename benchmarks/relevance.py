@@ -23,10 +23,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks import beir, clinic, metrics, report  # noqa: E402
-from kb.articles import load_folder  # noqa: E402
+from kb.folder import load_folder  # noqa: E402
 from kb.index import IndexStore, update_index  # noqa: E402
 from kb.ranking import Ranking  # noqa: E402
-from kb.search import Engine  # noqa: E402
+from kb.engine import Engine  # noqa: E402
 from kb.settings import DEFAULTS  # noqa: E402
 from kb.taxonomy import load_taxonomy  # noqa: E402
 

@@ -42,9 +42,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks import beir, clinic_corpus, fts5, report  # noqa: E402
-from kb.articles import load_folder  # noqa: E402
+from kb.folder import load_folder  # noqa: E402
 from kb.index import IndexStore, update_index  # noqa: E402
-from kb.search import Engine, parse_request  # noqa: E402
+from kb.engine import Engine  # noqa: E402
+from kb.parameters import parse_request  # noqa: E402
 from kb.taxonomy import FACET_KEYS, load_taxonomy  # noqa: E402
 
 DEFAULT_DATA = ROOT.parent / "shared" / "data" / "nfcorpus"

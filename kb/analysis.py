@@ -1,6 +1,7 @@
 """Text analysis shared by indexing and searching: stemming, accent folding and taxonomy synonyms."""
 from __future__ import annotations
 
+import functools
 from collections import deque
 from typing import Iterator
 
@@ -156,40 +157,43 @@ def _split_chain(analyzer) -> tuple[RegexTokenizer, list[Filter], SynonymFilter 
 class WordTerms:
     """Each word's terms through a tokenizer's per-token filters, remembered.
 
-    Whoosh's filter chain costs about 20 us a word, while texts reuse a small vocabulary. The
+    Whoosh's filter chain runs Python code per token, while texts reuse a small vocabulary. The
     filters work on one token at a time, so a word analyzes the same alone as within a text;
     only synonym phrases depend on the words around them, and are left to the caller.
     """
 
-    #: Words whose analysis is kept; past this the memory starts again (text is unbounded).
+    #: Words whose analysis is kept (least recently used go first: text is unbounded).
     WORDS_KEPT = 50_000
 
     def __init__(self, tokenizer: RegexTokenizer, filters: list[Filter], mode: str):
         self._chain = CompositeAnalyzer(tokenizer, *filters)
         self._mode = mode
-        self.known: dict[str, tuple[str, ...]] = {}
+        self._remember()
+
+    def _remember(self) -> None:
+        self.terms = functools.lru_cache(maxsize=self.WORDS_KEPT)(self._analyze)
 
     def __getstate__(self):
-        state = self.__dict__.copy()
-        state["known"] = {}  # an indexing analyzer is pickled into the index's schema: never its articles' words
-        return state
+        # An indexing analyzer is pickled into the index's schema: never with its articles' words.
+        return {"_chain": self._chain, "_mode": self._mode}
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self._remember()
+
+    def _analyze(self, word: str) -> tuple[str, ...]:
+        return tuple(token.text for token in self._chain(word, mode=self._mode))
 
     def __call__(self, word: str) -> tuple[str, ...]:
-        terms = self.known.get(word)
-        if terms is None:
-            terms = tuple(token.text for token in self._chain(word, mode=self._mode))
-            if len(self.known) >= self.WORDS_KEPT:
-                self.known.clear()
-            self.known[word] = terms
-        return terms
+        return self.terms(word)
 
 
 class IndexingAnalyzer(CompositeAnalyzer):
     """A chain of a RegexTokenizer, per-token filters and at most a SynonymFilter last, giving
     Whoosh's tokens, with indexing done word by word (`WordTerms`).
 
-    Analysis was a third of a build. The fast path takes the calls Whoosh's fields make when
-    indexing (no positions, stop words removed); any other call runs Whoosh's own chain.
+    The word-by-word path takes the calls Whoosh's fields make when indexing (no positions,
+    stop words removed); any other call runs Whoosh's own chain.
     """
 
     #: The keyword arguments of the calls the word-by-word path answers.
@@ -210,13 +214,9 @@ class IndexingAnalyzer(CompositeAnalyzer):
     def _tokens(self, value: str, chars: bool = False, **kwargs):
         """What the tokenizer and filters yield, as Whoosh's RegexTokenizer does: one Token rewritten."""
         token = Token(False, chars, removestops=True, **kwargs)
-        known, analyzed = self._words.known, self._words
+        terms_of = self._words.terms
         for match in self._expression.finditer(value):
-            word = match.group()
-            terms = known.get(word)
-            if terms is None:
-                terms = analyzed(word)
-            for text in terms:
+            for text in terms_of(match.group()):
                 token.text, token.boost, token.stopped = text, 1.0, False
                 if chars:
                     token.startchar, token.endchar = match.span()

@@ -12,19 +12,17 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from flask_cors import CORS
 from werkzeug.http import quote_etag
 
-from kb.answers import AnswerCache
-from kb.errors import BadParameter, QueryTooLong
-from kb.search import SearchRequest, SearchService, parse_request
+from kb.articles import PUBLIC
+from kb.errors import BadParameter
+from kb.extensions import answer_cache, search_limits, search_service
+from kb.parameters import Limits, SearchRequest, parse_request, query_text
 from kb.settings import split_origins
 from kb.taxonomy import Taxonomy
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
-AUDIENCE = "public"
+#: The public API answers for the public, whoever asks: a signed-in browser gets the same answers.
+AUDIENCE = PUBLIC
 VERSION_HEADER = "KB-Index-Version"
-
-
-def service() -> SearchService:
-    return current_app.extensions["kb.search"]
 
 
 def enable_cors(app) -> None:
@@ -48,23 +46,21 @@ def _cached(version: str, checked: Callable[[], tuple[Hashable, Any]], build: Ca
     string) is kept as an alias of it, so a repeat is answered without its parameters being
     parsed, checked and hashed again. A bad parameter raises before anything is kept.
     """
-    # The request and app once: each read through Flask's proxies looks them up anew.
-    app, sent = current_app._get_current_object(), request._get_current_object()
-    answers: AnswerCache = app.extensions["kb.answers"]
-    as_sent = (sent.path, sent.query_string)
+    answers = answer_cache()
+    as_sent = (request.path, request.query_string)
     found = answers.find_alias(version, AUDIENCE, as_sent)
     if found is None:
         key, parsed = checked()
-        answer_key = (sent.path, key)
-        found = answers.get(version, AUDIENCE, answer_key, lambda: _answer(app, version, answer_key, build(parsed)))
+        answer_key = (request.path, key)
+        found = answers.get(version, AUDIENCE, answer_key, lambda: _answer(version, answer_key, build(parsed)))
         answers.alias(version, AUDIENCE, as_sent, answer_key)
     digest, body, headers = found
-    if "HTTP_IF_NONE_MATCH" in sent.environ and sent.if_none_match.contains(digest):
+    if request.if_none_match.contains(digest):
         return Response(status=304, headers=headers)
-    return app.response_class(body, mimetype="application/json", headers=headers)
+    return Response(body, mimetype="application/json", headers=headers)
 
 
-def _answer(app, version: str, answer_key: tuple[str, Hashable], answer: dict) -> tuple[str, bytes, list[tuple[str, str]]]:
+def _answer(version: str, answer_key: tuple[str, Hashable], answer: dict) -> tuple[str, bytes, list[tuple[str, str]]]:
     """What is kept of an answer: its ETag's digest, its encoded body, and its headers."""
     path, key = answer_key
     digest = hashlib.sha256(repr((version, path, AUDIENCE, key)).encode()).hexdigest()[:32]
@@ -72,15 +68,14 @@ def _answer(app, version: str, answer_key: tuple[str, Hashable], answer: dict) -
         ("ETag", quote_etag(digest)),
         # Which index version answered: on several nodes, shows they serve the same articles commit.
         (VERSION_HEADER, version),
-        ("Cache-Control", f"public, max-age={int(app.config['API_CACHE_SECONDS'])}"),
+        ("Cache-Control", f"public, max-age={int(current_app.config['API_CACHE_SECONDS'])}"),
     ]
     return digest, _encoded(answer), headers
 
 
 def _encoded(answer: dict) -> bytes:
-    """The answer as compact UTF-8 JSON, characters outside ASCII as they are (orjson: 6 us for a
-    page of hits, json 63). Keys keep the order the answer was built in, which is the same on
-    every run (sorting them took a fifth of the encoding, about 10 us a search)."""
+    """The answer as compact UTF-8 JSON, characters outside ASCII as they are. Keys keep the
+    order the answer was built in, which is the same on every run and in every worker."""
     return orjson.dumps(answer, option=orjson.OPT_APPEND_NEWLINE)
 
 
@@ -92,15 +87,10 @@ def _only(*allowed: str) -> None:
 
 @bp.get("/search")
 def search():
-    engine = service().engine()
+    engine = search_service().engine()
 
     def checked() -> tuple[tuple, SearchRequest]:
-        search_request = parse_request(
-            _params(),
-            engine.taxonomy,
-            max_query_length=int(current_app.config["MAX_QUERY_LENGTH"]),
-            max_page=int(current_app.config["MAX_PAGE"]),
-        )
+        search_request = parse_request(_params(), engine.taxonomy, search_limits())
         return search_request.cache_key(), search_request
 
     return _cached(engine.version, checked, lambda search_request: _public_result(engine.search(search_request, AUDIENCE)))
@@ -114,7 +104,7 @@ def _public_result(result: dict) -> dict:
 
 @bp.get("/articles/<slug>")
 def article(slug: str):
-    engine = service().engine()
+    engine = search_service().engine()
 
     def checked() -> tuple[str, str]:
         _only()
@@ -125,16 +115,11 @@ def article(slug: str):
 
 @bp.get("/suggest")
 def suggest():
-    engine = service().engine()
+    engine = search_service().engine()
 
     def checked() -> tuple[str, str]:
         _only("q")
-        values = request.args.getlist("q")
-        if len(values) > 1:
-            raise BadParameter("q must be given once", param="q")
-        prefix = values[0] if values else ""
-        if len(prefix) > int(current_app.config["MAX_QUERY_LENGTH"]):
-            raise QueryTooLong(f"q must be at most {current_app.config['MAX_QUERY_LENGTH']} characters", param="q")
+        prefix = query_text(_params(), search_limits())
         return prefix, prefix
 
     # Keyed by the prefix as typed: the answer repeats it ("query"), so "Sca" and "sca" are two answers.
@@ -143,7 +128,7 @@ def suggest():
 
 @bp.get("/facets")
 def facets():
-    engine = service().engine()
+    engine = search_service().engine()
 
     def checked() -> tuple[str, None]:
         _only()
@@ -155,16 +140,10 @@ def facets():
 @bp.get("/openapi.json")
 def openapi():
     _only()
-    return jsonify(
-        openapi_document(
-            service().engine().taxonomy,
-            max_query_length=int(current_app.config["MAX_QUERY_LENGTH"]),
-            max_page=int(current_app.config["MAX_PAGE"]),
-        )
-    )
+    return jsonify(openapi_document(search_service().engine().taxonomy, search_limits()))
 
 
-def openapi_document(taxonomy: Taxonomy | None = None, *, max_query_length: int | None = None, max_page: int | None = None) -> dict:
+def openapi_document(taxonomy: Taxonomy | None = None, limits: Limits | None = None) -> dict:
     """The API's OpenAPI document; served, it states this service's facet values and limits exactly."""
     text = resources.files("kb").joinpath("openapi.yaml").read_text(encoding="utf-8")
     document = json.loads(json.dumps(yaml.safe_load(text)))
@@ -174,8 +153,8 @@ def openapi_document(taxonomy: Taxonomy | None = None, *, max_query_length: int 
             if taxonomy is not None and parameter["name"] in taxonomy.facets:
                 # An empty value means "any", as an HTML form's blank choice sends it.
                 schema["items"]["enum"] = ["", *taxonomy.facet(parameter["name"]).slugs]
-            if parameter["name"] == "q" and max_query_length:
-                schema["maxLength"] = max_query_length
-            if parameter["name"] == "page" and max_page:
-                schema["anyOf"][0]["maximum"] = max_page
+            if parameter["name"] == "q" and limits:
+                schema["maxLength"] = limits.max_query_length
+            if parameter["name"] == "page" and limits:
+                schema["anyOf"][0]["maximum"] = limits.max_page
     return document

@@ -9,14 +9,13 @@ from __future__ import annotations
 import logging
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, g, redirect, render_template, request, session
+from flask import Blueprint, g, redirect, render_template, request, session
 
-from kb.accounts import StaffAccounts
+from kb.articles import PUBLIC, STAFF
+from kb.extensions import staff_accounts
 
 log = logging.getLogger(__name__)
 bp = Blueprint("auth", __name__)
-
-PUBLIC, STAFF = "public", "staff"
 
 
 @bp.after_request
@@ -26,15 +25,11 @@ def _never_stored(response):
     return response
 
 
-def accounts() -> StaffAccounts:
-    return current_app.extensions["kb.accounts"]
-
-
 def staff_name() -> str | None:
     """The signed-in staff member's name, or None; a session whose account changed is ended."""
     if "staff_name" not in g:
         name, stamp = session.get("staff"), session.get("stamp")
-        if name and stamp and accounts().stamp(name) == stamp:
+        if name and stamp and staff_accounts().stamp(name) == stamp:
             g.staff_name = name
         else:
             if name:
@@ -66,7 +61,7 @@ def login():
     failed = False
     if request.method == "POST":
         name = request.form.get("name", "")
-        stamp = accounts().verify(name, request.form.get("password", ""))
+        stamp = staff_accounts().verify(name, request.form.get("password", ""))
         if stamp is not None:
             session.clear()  # a fresh session on sign-in: nothing carried over from before
             session["staff"] = name.strip().casefold()

@@ -12,9 +12,11 @@ from flask import current_app
 from flask.cli import ScriptInfo, with_appcontext
 
 from kb.accounts import StaffAccounts
-from kb.articles import LoadResult, load_folder
+from kb.articles import PUBLIC, STAFF
 from kb.errors import KbError
+from kb.folder import LoadResult, load_folder
 from kb.index import IndexStore, update_index
+from kb.parameters import Limits, parse_request
 from kb.taxonomy import FACET_KEYS, Taxonomy, load_taxonomy
 
 log = logging.getLogger(__name__)
@@ -86,9 +88,14 @@ def check_command() -> None:
     """Validate every article (front matter, taxonomy values, links) without indexing."""
     _, loaded = _load()
     _report_problems(loaded)
-    click.echo(f"Checked {len(loaded.articles) + len(loaded.rejected)} articles: {len(loaded.problems)} problems")
+    checked = len(loaded.articles) + len(loaded.rejected)
+    click.echo(f"Checked {plural(checked, 'article')}: {plural(len(loaded.problems), 'problem')}")
     if loaded.problems:
         raise SystemExit(1)
+
+
+def plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
 def _facet_options(command):
@@ -112,13 +119,13 @@ def search_command(query, page, per_page, sort, staff, as_json, **facets) -> Non
     params.update({key: list(values) for key, values in facets.items() if values})
     # Imported here: the search engine (NumPy) is only needed by this command.
     from kb.ranking import Ranking
-    from kb.search import SearchService, parse_request
+    from kb.service import SearchService
 
     service = SearchService(current_app.config["INDEX_DIR"], Ranking.from_settings(current_app.config))
     try:
         engine = service.engine()
-        request = parse_request(params, engine.taxonomy, max_query_length=int(current_app.config["MAX_QUERY_LENGTH"]))
-        result = engine.search(request, "staff" if staff else "public")
+        request = parse_request(params, engine.taxonomy, Limits.from_settings(current_app.config))
+        result = engine.search(request, STAFF if staff else PUBLIC)
     except KbError as exc:
         _fail(exc, 1)
     finally:
@@ -128,7 +135,7 @@ def search_command(query, page, per_page, sort, staff, as_json, **facets) -> Non
         return
     if result["corrected"]:
         click.echo(f"Showing results for: {result['corrected']}")
-    click.echo(f"{result['total']} results ({result['took_ms']} ms)")
+    click.echo(f"{plural(result['total'], 'result')} ({result['took_ms']} ms)")
     for number, hit in enumerate(result["hits"], start=(page - 1) * per_page + 1):
         click.echo(f"{number:>3}. {hit['title']}  [{hit['slug']}]  {hit['score']}")
 
@@ -140,14 +147,16 @@ def search_command(query, page, per_page, sort, staff, as_json, **facets) -> Non
 @click.option("--workers", default=2, show_default=True, type=int, help="Worker processes.")
 def serve_command(host: str, port: int, workers: int) -> None:
     """Serve the web app and API with gunicorn, building the index first if none exists."""
+    from kb.server import port_in_use, run
+
+    if port_in_use(host, port):
+        _fail(KbError(f"{host}:{port} is already in use (another kb serve?); choose another port with --port, or `make serve PORT=8080`"), 1)
     if IndexStore(current_app.config["INDEX_DIR"]).current_name() is None:
         click.echo("No index yet: building it first.")
         try:
             click.echo(f"Indexed: {build_index().summary()}")
         except KbError as exc:
             _fail(exc)
-    from kb.server import run
-
     click.echo(f"Serving on http://{host}:{port} ({workers} workers)")
     run(host, port, workers)
 
@@ -177,7 +186,8 @@ def user_add_command(name: str) -> None:
         created = _accounts().add(name, _read_password())
     except KbError as exc:
         _fail(exc)
-    click.echo(f"Staff account '{name.strip().casefold()}' {'created' if created else 'updated: password reset, old sessions signed out'}")
+    done = "created" if created else "updated: password reset, old sessions signed out"
+    click.echo(f"Staff account '{name.strip().casefold()}' {done} in {current_app.config['INSTANCE_DIR']}")
 
 
 @user_group.command("remove")
@@ -191,7 +201,7 @@ def user_remove_command(name: str) -> None:
         _fail(exc)
     if not removed:
         _fail(KbError(f"no staff account '{name}'"), 1)
-    click.echo(f"Staff account '{name.strip().casefold()}' removed")
+    click.echo(f"Staff account '{name.strip().casefold()}' removed from {current_app.config['INSTANCE_DIR']}")
 
 
 @user_group.command("list")
@@ -202,7 +212,7 @@ def user_list_command() -> None:
         names = _accounts().names()
     except KbError as exc:
         _fail(exc)
-    click.echo("\n".join(names) if names else "No staff accounts yet: add one with `kb user add NAME`")
+    click.echo("\n".join(names) if names else f"No staff accounts in {current_app.config['INSTANCE_DIR']} yet: add one with `kb user add NAME`")
 
 
 COMMANDS = (index_command, check_command, search_command, serve_command, user_group)
@@ -215,7 +225,7 @@ def register(app) -> None:
 
 
 def _configured_app():
-    from kb import configured_app
+    from kb.config import configured_app
 
     return configured_app()
 

@@ -28,15 +28,16 @@ from typing import Callable, Iterable
 import filelock
 import orjson
 from whoosh import index as whoosh_index
-from whoosh.codec.whoosh3 import W3Codec
 from whoosh.columns import VarBytesColumn
 from whoosh.fields import COLUMN, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 
 from kb.analysis import spelling_analyzer, text_analyzer
-from kb.articles import Article, LoadResult, Outline, Problem
+from kb.articles import Article, Outline, Problem
 from kb.errors import IndexBusy, IndexUnavailable
+from kb.folder import LoadResult
 from kb.spans import SpannedText
 from kb.taxonomy import FACET_KEYS, Taxonomy, load_taxonomy
+from kb.whoosh_internals import lean_codec
 from kb.wordsets import WordSet
 
 log = logging.getLogger(__name__)
@@ -386,22 +387,8 @@ def _writer(ix, documents: int):
     """
     procs = min(os.cpu_count() or 1, MAX_BUILD_PROCESSES)
     if procs > 1 and documents >= PARALLEL_BUILD_MINIMUM:
-        return ix.writer(procs=procs, multisegment=True, limitmb=256, compound=False, codec=_codec())
-    return ix.writer(limitmb=256, compound=False, codec=_codec())
-
-
-def _codec() -> W3Codec:
-    """Whoosh's codec without per-block length statistics.
-
-    With them, writing each posting looks up its document's field length (a tenth of a build's
-    instructions) to record the shortest and longest document of every block of 128 postings. Only
-    Whoosh's own block-skipping scorer reads them, as a bound on a block's best score, and only
-    for "similar articles"; without them the bound is looser (it assumes the shortest possible
-    document), so it skips fewer blocks and finds the same articles.
-    """
-    codec = W3Codec()
-    codec.length_stats = False
-    return codec
+        return ix.writer(procs=procs, multisegment=True, limitmb=256, compound=False, codec=lean_codec())
+    return ix.writer(limitmb=256, compound=False, codec=lean_codec())
 
 
 def _hardlink_clone(source: Path, target: Path) -> None:

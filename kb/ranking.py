@@ -1,4 +1,4 @@
-"""How text is scored: field weights, the BM25 variant, and what only reorders matches.
+"""How text is scored: field weights and the BM25 variant.
 
 Every knob is a KB_RANK_* setting (kb/settings.py holds the defaults and their help); the
 defaults were chosen on the NFCorpus dev split together with the clinic's own judged questions
@@ -6,11 +6,8 @@ defaults were chosen on the NFCorpus dev split together with the clinic's own ju
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Mapping
-
-from whoosh import scoring
 
 from kb.errors import ConfigError
 from kb.settings import DEFAULTS
@@ -18,22 +15,6 @@ from kb.settings import DEFAULTS
 TEXT_FIELDS = ("title", "summary", "headings", "tags", "body")
 IDF_KINDS = ("probabilistic", "whoosh")
 MODELS = ("bm25f", "per-field")
-
-
-class ProbabilisticBM25F(scoring.BM25F):
-    """Whoosh's BM25F with the probabilistic idf of BM25, log(1 + (N - n + 0.5) / (n + 0.5)), as Lucene has it.
-
-    Whoosh's own idf, log(N / (n + 1)) + 1, keeps a floor of 1 under every word, so a word in
-    most documents ("patients" in a medical collection) still weighs a third of a rare one.
-    """
-
-    def scorer(self, searcher, fieldname, text, qf=1):
-        scorer = super().scorer(searcher, fieldname, text, qf=qf)
-        if isinstance(scorer, scoring.BM25FScorer):
-            parent = searcher.get_parent()
-            documents, containing = parent.doc_count_all(), parent.doc_frequency(fieldname, text)
-            scorer.idf = math.log(1 + (documents - containing + 0.5) / (containing + 0.5))
-        return scorer
 
 
 @dataclass(frozen=True)
@@ -45,9 +26,6 @@ class Ranking:
     b: float
     idf: str
     question_word_weight: float
-    feedback_docs: int
-    feedback_terms: int
-    feedback_weight: float
 
     @classmethod
     def from_settings(cls, settings: Mapping[str, object] = DEFAULTS) -> Ranking:
@@ -77,14 +55,7 @@ class Ranking:
             b=value("RANK_B", float, 0, 1),
             idf=choice("RANK_IDF", IDF_KINDS),
             question_word_weight=value("RANK_QUESTION_WORD_WEIGHT", float, 0, 1),
-            feedback_docs=value("RANK_FEEDBACK_DOCS", int, 0, 50),
-            feedback_terms=value("RANK_FEEDBACK_TERMS", int, 1, 50),
-            feedback_weight=value("RANK_FEEDBACK_WEIGHT", float, 0, 1),
         )
-
-    def weighting(self) -> scoring.WeightingModel:
-        model = ProbabilisticBM25F if self.idf == "probabilistic" else scoring.BM25F
-        return model(B=self.b, K1=self.k1)
 
 
 def parse_field_weights(raw: object) -> tuple[tuple[str, float], ...]:

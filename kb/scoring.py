@@ -29,9 +29,8 @@ from dataclasses import dataclass
 from typing import NamedTuple, Sequence
 
 import numpy as np
-from whoosh.codec.whoosh3 import W3LeafMatcher
-
 from kb.ranking import Ranking
+from kb.whoosh_internals import read_postings
 
 
 class TermPostings(NamedTuple):
@@ -121,7 +120,7 @@ class Postings:
         for leaf, base in self._leaves:
             if (fieldname, btext) not in leaf:
                 continue
-            ids, weights = _read_leaf(leaf.postings(fieldname, btext))
+            ids, weights = read_postings(leaf.postings(fieldname, btext))
             docs.append(np.asarray(ids, dtype=np.int32) + base)
             frequencies.append(np.asarray(weights, dtype=np.float64))
         if not docs:
@@ -180,30 +179,6 @@ class Postings:
         return TermPostings(docs, values)
 
 
-def _read_leaf(matcher) -> tuple[Sequence[int], Sequence[float]]:
-    """All (document, frequency) pairs of one segment's postings.
-
-    Whoosh's own posting blocks (128 postings, already decoded into arrays) are taken a block
-    at a time; any other matcher, such as the filter that hides deleted documents, one posting
-    at a time.
-    """
-    ids: list[int] = []
-    weights: list[float] = []
-    if type(matcher) is W3LeafMatcher:
-        while matcher.is_active():
-            matcher._read_ids()
-            matcher._read_weights()
-            ids.extend(matcher._ids)
-            weights.extend(matcher._weights)
-            matcher._next_block()
-        return ids, weights
-    while matcher.is_active():
-        ids.append(matcher.id())
-        weights.append(matcher.weight())
-        matcher.next()
-    return ids, weights
-
-
 class Scores(NamedTuple):
     scores: np.ndarray  # float64 per document
     matched: np.ndarray  # bool per document: at least one word of the query
@@ -244,7 +219,7 @@ def score(postings: Postings, clauses: Sequence[Clause], coordination: float) ->
 
 
 def add_words(postings: Postings, scores: np.ndarray, clauses: Sequence[Clause], where: np.ndarray) -> None:
-    """Add the words' scores to the documents in the `where` mask only (feedback reorders, never matches)."""
+    """Add the words' scores to the documents in the `where` mask only."""
     extra = np.zeros_like(scores)
     for clause in clauses:
         found = postings.word(clause.terms)

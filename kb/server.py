@@ -1,6 +1,9 @@
 """Production serving with gunicorn: the app is created in each worker after the fork."""
 from __future__ import annotations
 
+import errno
+import socket
+
 from gunicorn.app.base import BaseApplication
 
 
@@ -18,6 +21,18 @@ class KbServer(BaseApplication):
         from kb import create_app
 
         return create_app()
+
+
+def port_in_use(host: str, port: int) -> bool:
+    """Whether another program listens on host:port: gunicorn would retry and print a traceback each time."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as gunicorn binds: a port in TIME_WAIT is free
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            return exc.errno == errno.EADDRINUSE
+    return False
 
 
 def run(host: str, port: int, workers: int) -> None:

@@ -58,9 +58,6 @@ SETTINGS: tuple[Setting, ...] = (
         0.5,
         "Weight of question words (what, how, does...) in a query that has other words, 0 to 1.",
     ),
-    Setting("RANK_FEEDBACK_DOCS", 0, "Pseudo-relevance feedback: top documents to draw extra words from; 0 turns it off."),
-    Setting("RANK_FEEDBACK_TERMS", 10, "Pseudo-relevance feedback: how many extra words."),
-    Setting("RANK_FEEDBACK_WEIGHT", 0.3, "Pseudo-relevance feedback: weight of the extra words against the query's own."),
     Setting(
         "API_RATE_LIMIT",
         "20 per second;600 per minute",

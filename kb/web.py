@@ -10,11 +10,12 @@ import datetime as dt
 import logging
 from urllib.parse import urlencode
 
-from flask import Blueprint, current_app, render_template, request
+from flask import Blueprint, render_template, request
 
 from kb import auth
+from kb.extensions import search_limits, search_service
 from kb.handlers import PARTIAL_HEADER, is_partial
-from kb.search import PER_PAGE_DEFAULT, SEARCH_PARAMS, SearchRequest, SearchService, parse_request
+from kb.parameters import PER_PAGE_DEFAULT, SEARCH_PARAMS, SearchRequest, parse_request
 from kb.taxonomy import FACET_KEYS
 
 log = logging.getLogger(__name__)
@@ -23,10 +24,6 @@ bp = Blueprint("web", __name__)
 #: Pages shown around the current one in the pagination bar ("1 … 4 5 [6] 7 8 … 20").
 PAGE_WINDOW = 2
 SORT_LABELS = {"relevance": "Best match", "updated": "Recently updated", "title": "Title A to Z"}
-
-
-def service() -> SearchService:
-    return current_app.extensions["kb.search"]
 
 
 @bp.after_request
@@ -41,16 +38,11 @@ def _private(response):
 
 @bp.get("/")
 def search_page():
-    engine = service().engine()
+    engine = search_service().engine()
     audience = auth.audience()
     # Shared links may carry tracking parameters (utm_source...); the page ignores what it does not know.
     params = {name: request.args.getlist(name) for name in request.args if name in SEARCH_PARAMS}
-    search = parse_request(
-        params,
-        engine.taxonomy,
-        max_query_length=int(current_app.config["MAX_QUERY_LENGTH"]),
-        max_page=int(current_app.config["MAX_PAGE"]),
-    )
+    search = parse_request(params, engine.taxonomy, search_limits())
     result = engine.search(search, audience)
     context = {
         "result": result,
@@ -67,7 +59,7 @@ def search_page():
 
 @bp.get("/articles/<slug>")
 def article_page(slug: str):
-    engine = service().engine()
+    engine = search_service().engine()
     audience = auth.audience()
     article = engine.article(slug, audience)
     similar = engine.similar(slug, audience, exclude=[item["slug"] for item in article["related"]])

@@ -1,6 +1,7 @@
 """Blueprint `widget`: the embeddable search widget (`/widget.js`) and its page for web developers (`/widget`)."""
 from __future__ import annotations
 
+import functools
 import hashlib
 import html
 import logging
@@ -10,7 +11,8 @@ from pathlib import Path
 from flask import Blueprint, Response, current_app, render_template, request
 
 from kb.errors import BadParameter
-from kb.search import SearchService, facet_values
+from kb.extensions import search_service
+from kb.parameters import facet_values
 from kb.settings import split_origins
 from kb.taxonomy import FACET_KEYS
 
@@ -29,20 +31,16 @@ class Script:
     etag: str
 
 
-_script_cache: dict[tuple[str, int], Script] = {}
-
-
 def widget_script() -> Script:
     """The widget's source and its content hash, read again only when the file changes."""
     path = Path(current_app.static_folder) / "widget.js"
-    key = (str(path), path.stat().st_mtime_ns)
-    script = _script_cache.get(key)
-    if script is None:
-        body = path.read_bytes()
-        script = Script(body, hashlib.sha256(body).hexdigest()[:20])
-        _script_cache.clear()
-        _script_cache[key] = script
-    return script
+    return _read_script(str(path), path.stat().st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=2)
+def _read_script(path: str, modified_ns: int) -> Script:
+    body = Path(path).read_bytes()
+    return Script(body, hashlib.sha256(body).hexdigest()[:20])
 
 
 @bp.get("/widget.js")
@@ -110,8 +108,7 @@ def parse_options(args, taxonomy) -> WidgetOptions:
 
 @bp.get("/widget")
 def developer_page():
-    service: SearchService = current_app.extensions["kb.search"]
-    taxonomy = service.engine().taxonomy
+    taxonomy = search_service().engine().taxonomy
     options = parse_options(request.args, taxonomy)
     return render_template(
         "widget/index.html",

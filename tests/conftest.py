@@ -9,7 +9,7 @@ import pytest
 
 from helpers import PASSWORD, sign_in
 from kb import create_app
-from kb.articles import load_folder
+from kb.folder import load_folder
 from kb.index import IndexStore, update_index
 from kb.taxonomy import load_taxonomy
 
@@ -36,7 +36,7 @@ def build(articles: Path, index_dir: Path, **options):
 @pytest.fixture(scope="session")
 def articles_engine(tmp_path_factory):
     """An engine over the clinic's own articles (articles/), for checks across their whole vocabulary."""
-    from kb.search import Engine
+    from kb.engine import Engine
 
     index_dir = tmp_path_factory.mktemp("articles-index")
     build(PROJECT / "articles", index_dir)

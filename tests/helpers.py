@@ -2,6 +2,7 @@
 and index segments added the way an update without merging adds them."""
 from __future__ import annotations
 
+import math
 import os
 import re
 import socket
@@ -127,3 +128,25 @@ def add_segment(store, taxonomy, path: Path) -> None:
     writer.update_document(**document(load_article(path, taxonomy), taxonomy))
     writer.commit(merge=False)
     ix.close()
+
+
+# -- Whoosh's own scoring, the oracle the NumPy scorer is checked against ------------------------
+
+
+def whoosh_weighting(ranking):
+    """Whoosh's BM25F with the ranking's k1, b and idf: what the "per-field" model must equal."""
+    from whoosh.scoring import BM25F, BM25FScorer
+
+    class ProbabilisticBM25F(BM25F):
+        """BM25F with BM25's probabilistic idf, log(1 + (N - n + 0.5) / (n + 0.5)), as Lucene has it."""
+
+        def scorer(self, searcher, fieldname, text, qf=1):
+            scorer = super().scorer(searcher, fieldname, text, qf=qf)
+            if isinstance(scorer, BM25FScorer):
+                parent = searcher.get_parent()
+                documents, containing = parent.doc_count_all(), parent.doc_frequency(fieldname, text)
+                scorer.idf = math.log(1 + (documents - containing + 0.5) / (containing + 0.5))
+            return scorer
+
+    model = ProbabilisticBM25F if ranking.idf == "probabilistic" else BM25F
+    return model(B=ranking.b, K1=ranking.k1)

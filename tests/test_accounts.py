@@ -78,7 +78,7 @@ def test_a_damaged_accounts_file_is_a_clear_error(accounts):
 def test_kb_user_add_list_and_remove(runner, app):
     result = runner.invoke(args=["user", "add", "Nurse"], input=f"{PASSWORD}\n")
     assert result.exit_code == 0, result.output
-    assert "Staff account 'nurse' created" in result.output
+    assert f"Staff account 'nurse' created in {app.config['INSTANCE_DIR']}" in result.output
     result = runner.invoke(args=["user", "add", "nurse"], input="a new password here\n")
     assert "password reset" in result.output
     assert runner.invoke(args=["user", "list"]).output.split() == ["nurse"]
@@ -86,7 +86,7 @@ def test_kb_user_add_list_and_remove(runner, app):
     assert store.verify("nurse", "a new password here")
     result = runner.invoke(args=["user", "remove", "nurse"])
     assert result.exit_code == 0 and "removed" in result.output
-    assert "No staff accounts yet" in runner.invoke(args=["user", "list"]).output
+    assert f"No staff accounts in {app.config['INSTANCE_DIR']} yet" in runner.invoke(args=["user", "list"]).output
     assert store.names() == []
 
 

@@ -5,7 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from kb.articles import Outline, ArticleInvalid, load_article, load_folder, render_markdown
+from kb.articles import Outline, ArticleInvalid, load_article
+from kb.folder import load_folder
+from kb.rendering import render_markdown
 from kb.taxonomy import load_taxonomy
 from conftest import FIXTURES
 

@@ -74,7 +74,7 @@ def test_speed_benchmark_without_nfcorpus_still_measures_the_clinic_corpus(tmp_p
 def test_the_fts5_reference_does_the_same_work_for_the_public(tmp_path):
     from benchmarks import fts5
     from conftest import FIXTURES
-    from kb.articles import load_folder
+    from kb.folder import load_folder
     from kb.taxonomy import load_taxonomy
 
     loaded = load_folder(FIXTURES, load_taxonomy(FIXTURES / "taxonomy.yaml"))

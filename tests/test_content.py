@@ -3,7 +3,7 @@ import re
 
 import pytest
 
-from kb.articles import load_folder
+from kb.folder import load_folder
 from kb.taxonomy import FACET_KEYS, load_taxonomy
 from conftest import PROJECT
 

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from conftest import FIXTURES, make_app
 from kb.errors import KbError
-from kb.search import parse_request
+from kb.parameters import parse_request
 
 FUZZ = settings(max_examples=300, derandomize=True, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 SEARCH = ["q", "page", "per_page", "sort", "scar_type", "procedure", "side_effect", "cost"]
@@ -68,7 +68,7 @@ def test_the_search_function_answers_or_says_what_is_wrong(fuzz_app, figures):
     ))
     def search(request_params):
         try:
-            parsed = parse_request(request_params, engine.taxonomy, max_query_length=200, max_page=100)
+            parsed = parse_request(request_params, engine.taxonomy)
         except KbError as error:
             assert 400 <= error.status < 500 and error.param
             count(figures, "fuzz: search-function cases refused with a 4xx naming the parameter")

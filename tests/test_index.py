@@ -9,10 +9,12 @@ from whoosh.codec.whoosh3 import W3Codec
 import kb.index
 from benchmarks import clinic_corpus
 from kb.analysis import spelling_analyzer
-from kb.articles import load_folder
+from kb.folder import load_folder
 from kb.errors import IndexBusy
 from kb.index import IndexStore, Manifest, SCHEMA_VERSION, update_index
-from kb.search import AUDIENCES, Engine, parse_request
+from kb.articles import AUDIENCES
+from kb.engine import Engine
+from kb.parameters import parse_request
 from kb.spans import spans, term_keys
 from kb.taxonomy import load_taxonomy
 from conftest import PROJECT, build
@@ -120,15 +122,15 @@ def answers(engine: Engine, audience: str) -> list:
     for q in ["acne scars", "microneedling cost", "side effects of peels", "laser downtime", "staff dosing"]:
         result = engine.search(parse_request({"q": [q], "per_page": ["50"]}, engine.taxonomy), audience)
         found.append([(hit["slug"], hit["score"], hit["snippet"]) for hit in result["hits"]] + [result["facets"]])
-    slugs = sorted(card["slug"] for card in engine._cards if card and (audience == "staff" or card["audience"] == "public"))
+    slugs = sorted(card["slug"] for card in engine.cards if card and (audience == "staff" or card["audience"] == "public"))
     return found + [engine.similar(slug, audience) for slug in slugs[:20]]
 
 
 def test_postings_leave_out_block_length_bounds_and_answers_stay_the_same(tmp_path, monkeypatch):
-    """Writing postings without each block's shortest and longest document (kb.index._codec) only
-    loosens the bound Whoosh's similar-articles search skips blocks by: the answers are the same."""
+    """Postings written without each block's shortest and longest document (lean_codec) give the
+    same answers as Whoosh's own codec."""
     build(PROJECT / "articles", tmp_path / "ours")
-    monkeypatch.setattr(kb.index, "_codec", W3Codec)
+    monkeypatch.setattr(kb.index, "lean_codec", W3Codec)
     build(PROJECT / "articles", tmp_path / "whooshs")
     ours, whooshs = open_engine(tmp_path / "ours"), open_engine(tmp_path / "whooshs")
     try:
@@ -172,8 +174,8 @@ def articles_using_each_word(folder, audience: str) -> dict[str, int]:
 def test_the_spelling_words_count_the_articles_using_them(articles_engine):
     """Corrections and completions weigh words by how many articles of the audience use them."""
     for audience in AUDIENCES:
-        assert articles_engine._words[audience] == articles_using_each_word(PROJECT / "articles", audience)
-    assert articles_engine._words["staff"].keys() > articles_engine._words["public"].keys()
+        assert articles_engine.words[audience] == articles_using_each_word(PROJECT / "articles", audience)
+    assert articles_engine.words["staff"].keys() > articles_engine.words["public"].keys()
 
 
 def test_the_spelling_words_of_replaced_and_removed_articles_are_not_counted(articles_copy, tmp_path):
@@ -186,8 +188,8 @@ def test_the_spelling_words_of_replaced_and_removed_articles_are_not_counted(art
     try:
         assert any(engine.reader.is_deleted(docnum) for docnum in range(engine.reader.doc_count_all()))
         for audience in AUDIENCES:
-            assert engine._words[audience] == articles_using_each_word(articles_copy, audience)
-        assert engine._words["staff"]["porcupines"] == 1
+            assert engine.words[audience] == articles_using_each_word(articles_copy, audience)
+        assert engine.words["staff"]["porcupines"] == 1
     finally:
         engine.close()
 

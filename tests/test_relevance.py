@@ -9,7 +9,7 @@ from benchmarks import clinic
 from conftest import PROJECT, build
 from kb.index import IndexStore
 from kb.ranking import Ranking
-from kb.search import Engine
+from kb.engine import Engine
 
 QUESTIONS = clinic.load_questions()
 #: Mean nDCG@10 over the questions with the default ranking was 0.96 when this floor was set

@@ -9,11 +9,11 @@ import pytest
 from whoosh.query import Or, Term
 
 from conftest import build
-from helpers import add_segment
+from helpers import add_segment, whoosh_weighting
 from kb import scoring
 from kb.index import IndexStore
 from kb.ranking import Ranking
-from kb.search import Engine
+from kb.engine import Engine
 from kb.settings import DEFAULTS
 from kb.taxonomy import load_taxonomy
 
@@ -36,7 +36,8 @@ class UnionOr(Or):
 
 def whoosh_scores(engine: Engine, clauses: list[scoring.Clause]) -> dict[int, float]:
     query = UnionOr([Term(f, t, boost=w * clause.weight) for clause in clauses for f, t, w in clause.terms])
-    return {hit.docnum: hit.score for hit in engine.searcher.search(query, limit=None)}
+    with engine.ix.searcher(weighting=whoosh_weighting(engine.ranking)) as searcher:
+        return {hit.docnum: hit.score for hit in searcher.search(query, limit=None)}
 
 
 def reference_bm25f(engine: Engine, clauses: list[scoring.Clause]) -> dict[int, float]:

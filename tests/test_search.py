@@ -4,7 +4,7 @@ import re
 import pytest
 
 from kb.errors import BadParameter, NotFound, QueryTooLong
-from kb.search import parse_request
+from kb.parameters import parse_request
 from kb.taxonomy import FACET_KEYS
 
 HOSTILE_QUERIES = [
@@ -257,7 +257,7 @@ def test_equal_articles_keep_slug_order_whatever_their_document_numbers(articles
     """Ties go by slug: an update renumbers the edited article, and rebuilds number articles as they come."""
     from conftest import build
     from kb.index import IndexStore
-    from kb.search import Engine
+    from kb.engine import Engine
 
     twin = "---\ntitle: Twin\nsummary: Zanzibarian twins.\nupdated: 2026-01-01\n---\nZanzibarian quixotic words.\n"
     for name in ("twin-a", "twin-b", "twin-c"):
@@ -281,19 +281,21 @@ def test_equal_articles_keep_slug_order_whatever_their_document_numbers(articles
 
 def whooshs_similar(engine, slug: str, audience: str, limit: int) -> list[str]:
     """Whoosh's more_like over every match, ties by slug: what `Engine.similar` must give."""
-    from kb.search import SIMILAR_TERMS
+    from helpers import whoosh_weighting
+    from kb.engine import SIMILAR_TERMS
 
     docnum = engine.searcher.document_number(slug=slug)
-    allowed = {int(d) for d in engine._audience[audience].nonzero()[0]} - {docnum}
-    matches = engine.searcher.more_like(docnum, "body", text=engine.text(docnum), top=None, numterms=SIMILAR_TERMS, filter=allowed)
+    allowed = {int(d) for d in engine.audience_documents(audience).nonzero()[0]} - {docnum}
+    with engine.ix.searcher(weighting=whoosh_weighting(engine.ranking)) as searcher:
+        matches = searcher.more_like(docnum, "body", text=engine.text(docnum), top=None, numterms=SIMILAR_TERMS, filter=allowed)
     # Whoosh sums a document's term scores in another order: equal to ours to 1e-12, not to the bit.
-    ranked = sorted(matches.top_n, key=lambda pair: (-round(pair[0], 9), engine._cards[pair[1]]["slug"]))
-    return [engine._cards[docnum]["slug"] for _, docnum in ranked[:limit]]
+    ranked = sorted(matches.top_n, key=lambda pair: (-round(pair[0], 9), engine.cards[pair[1]]["slug"]))
+    return [engine.cards[docnum]["slug"] for _, docnum in ranked[:limit]]
 
 
 @pytest.mark.parametrize("audience", ["public", "staff"])
 def test_similar_articles_are_whooshs_more_like_this_with_ties_by_slug(articles_engine, audience):
-    slugs = [card["slug"] for card in articles_engine._cards if card and (audience == "staff" or card["audience"] == "public")]
+    slugs = [card["slug"] for card in articles_engine.cards if card and (audience == "staff" or card["audience"] == "public")]
     assert len(slugs) > 20
     for slug in slugs:
         ours = [hit["slug"] for hit in articles_engine.similar(slug, audience, limit=6)]
@@ -302,7 +304,7 @@ def test_similar_articles_are_whooshs_more_like_this_with_ties_by_slug(articles_
 
 
 def test_similar_articles_leave_out_the_excluded_and_what_the_audience_may_not_see(articles_engine):
-    staff_only = {card["slug"] for card in articles_engine._cards if card and card["audience"] == "staff"}
+    staff_only = {card["slug"] for card in articles_engine.cards if card and card["audience"] == "staff"}
     for slug in ["cost-of-microneedling", "does-microneedling-hurt"]:
         everything = [hit["slug"] for hit in articles_engine.similar(slug, "staff", limit=50)]
         public = [hit["slug"] for hit in articles_engine.similar(slug, "public", limit=50)]
@@ -311,16 +313,14 @@ def test_similar_articles_leave_out_the_excluded_and_what_the_audience_may_not_s
         assert [hit["slug"] for hit in articles_engine.similar(slug, "staff", limit=50, exclude=excluded)] == everything[2:]
 
 
-def test_query_clauses_are_kept_within_their_bound_and_search_the_same(engine, monkeypatch):
-    import kb.search
+def test_query_clauses_are_kept_within_their_bound_and_search_the_same(engine):
+    from kb.engine import CLAUSES_KEPT
 
     first = engine.search(parse_request({"q": ["microneedling cost"]}, engine.taxonomy))
     assert engine.text_query("microneedling cost") == engine.text_query("cost microneedling")[::-1]
     assert engine.text_query("cost")[0] is engine.text_query("the cost")[-1]  # kept, not made again
-    monkeypatch.setattr(kb.search, "CLAUSES_KEPT", 3)
-    for word in ("scars", "downtime", "redness", "peel", "laser"):
-        engine.text_query(word)
-        assert len(engine._clauses) <= 3
+    assert engine._clause.cache_info().maxsize == CLAUSES_KEPT
+    engine._clause.cache_clear()
     again = engine.search(parse_request({"q": ["microneedling cost"]}, engine.taxonomy))
     assert [hit["slug"] for hit in again["hits"]] == [hit["slug"] for hit in first["hits"]]
     assert [hit["score"] for hit in again["hits"]] == [hit["score"] for hit in first["hits"]]

@@ -11,7 +11,7 @@ from whoosh.analysis import Token
 from whoosh.fields import TEXT
 
 from kb import spans as spans_module
-from kb.search import SNIPPET_CHARS, SNIPPET_FRAGMENTS, SNIPPET_SURROUND, Engine
+from kb.engine import SNIPPET_CHARS, SNIPPET_FRAGMENTS, SNIPPET_SURROUND, Engine
 from kb.snippets import BETWEEN_PASSAGES, CHARLIMIT, _merged, passages_html, snippets_html
 from kb.spans import SpannedText, spans, term_keys
 

@@ -14,7 +14,7 @@ import pytest
 
 from conftest import PROJECT, build, make_app
 from helpers import PASSWORD, sign_in
-from kb.articles import load_folder
+from kb.folder import load_folder
 from kb.taxonomy import load_taxonomy
 
 ARTICLES = PROJECT / "articles"

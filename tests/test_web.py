@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from helpers import PASSWORD, PROJECT, csrf_token, sign_in
-from kb.search import SearchRequest
+from kb.parameters import SearchRequest
 from kb.web import SORT_LABELS, SearchLinks, page_numbers
 
 STAFF_SLUG = "staff-screening"

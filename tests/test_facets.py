@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from kb.docsets import counts, packed
+from kb.facets import counts, packed
 
 
 @pytest.mark.parametrize("documents", [1, 7, 8, 63, 64, 65, 1000, 10_001])

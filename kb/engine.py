@@ -1,0 +1,249 @@
+"""Search over one index version: text -> scored matches, facet counts, a page of hits with snippets.
+
+Plain dicts out, no Flask. An `Engine` is opened per process (after a server forks) and reused
+across requests; kb/service.py replaces it when `kb index` publishes a new version. Per version
+it keeps, as NumPy arrays over document numbers, each audience's documents and each facet
+value's documents (kb/facets.py), the hit cards and sort keys (kb/cards.py), and, as queries
+arrive, the scored postings of every word searched for (kb/scoring.py): a search is then
+vector arithmetic. Whoosh reads the articles' stored fields and finds similar articles' key words.
+"""
+from __future__ import annotations
+
+import functools
+import html
+import math
+import time
+from typing import Sequence
+
+import numpy as np
+from whoosh.query import Term
+
+from kb import scoring
+from kb.analysis import QueryAnalyzer, question_terms
+from kb.articles import AUDIENCES, PUBLIC, STAFF
+from kb.cards import Cards
+from kb.completions import Completions
+from kb.errors import NotFound
+from kb.facets import FacetSets, intersect
+from kb.index import IndexStore
+from kb.parameters import SearchRequest
+from kb.ranking import Ranking
+from kb.snippets import snippets_html
+from kb.taxonomy import LISTED_FACETS
+from kb.vocabulary import Corrector, audience_word_counts
+from kb.whoosh_internals import ColumnBytes
+
+#: More-like-this: how many articles to offer, from how many of the article's most telling words.
+SIMILAR_LIMIT, SIMILAR_TERMS = 4, 12
+SNIPPET_CHARS, SNIPPET_SURROUND, SNIPPET_FRAGMENTS = 220, 70, 2
+#: Query clauses kept per index version (queries repeat their words; a clause never changes).
+CLAUSES_KEPT = 50_000
+
+
+class Engine:
+    """Search, articles, similar articles and completions over one index version."""
+
+    def __init__(self, store: IndexStore, version: str, ranking: Ranking | None = None):
+        self.version = version
+        self.ranking = ranking or Ranking.from_settings()
+        self.ix, self.taxonomy = store.open(version)
+        self.searcher = self.ix.searcher()
+        self.reader = self.searcher.reader()
+        self.analyzer = self.ix.schema["body"].analyzer
+        self.postings = scoring.Postings(self.reader, self.ranking)
+        self._doc_count = self.postings.doc_count
+        self._query_analyzer = QueryAnalyzer(self.analyzer)
+        self._question_words = question_terms(self.analyzer)
+        self._clause = functools.lru_cache(maxsize=CLAUSES_KEPT)(self._make_clause)
+        self.cards = Cards(self.reader)
+        self._texts = ColumnBytes(self.reader.column_reader("text"))
+        # Where each term stands in each text, as the body field recorded it (kb/spans.py).
+        self._spans = ColumnBytes(self.reader.column_reader("body"))
+        public = self._documents(Term("audience", PUBLIC))
+        staff_only = self._documents(Term("audience", STAFF))
+        self._audience = {PUBLIC: public, STAFF: public | staff_only}
+        self.facets = FacetSets(self.taxonomy, self._doc_count, lambda key, value: self._documents(Term(key, value)))
+        #: Per audience, every unstemmed word its articles use, with how many use it.
+        self.words = audience_word_counts(self.reader, public, staff_only)
+        vocabulary = self.taxonomy.vocabulary()
+        self._correctors = {audience: Corrector(self.words[audience], vocabulary) for audience in AUDIENCES}
+        self._completions = {audience: self._build_completions(audience, self.words[audience]) for audience in AUDIENCES}
+
+    def close(self) -> None:
+        self._texts.close()
+        self._spans.close()
+        self.searcher.close()
+        self.ix.close()
+
+    def audience_documents(self, audience: str) -> np.ndarray:
+        """Which documents `audience` may see, as a boolean mask over document numbers."""
+        return self._audience[audience]
+
+    def _documents(self, query) -> np.ndarray:
+        mask = np.zeros(self._doc_count, dtype=bool)
+        mask[list(query.docs(self.searcher))] = True
+        return mask
+
+    def _build_completions(self, audience: str, words: dict[str, int]) -> Completions:
+        allowed = self._audience[audience]
+        titles = [(self.cards.field(docnum, "title"), self.cards.field(docnum, "slug")) for docnum in np.flatnonzero(allowed)]
+        facets = [
+            (phrase, value.label, key, value.value)
+            for key in LISTED_FACETS
+            for value in self.taxonomy.facet(key).values
+            if (self.facets.documents(key, value.value) & allowed).any()
+            for phrase in {value.label, *value.synonyms}
+        ]
+        return Completions(words, titles, facets)
+
+    def text(self, docnum: int) -> str:
+        """A document's plain text, as snippets are made from it."""
+        return self._texts[docnum].decode("utf-8")
+
+    # -- search ------------------------------------------------------------------------------
+
+    def text_query(self, text: str) -> list[scoring.Clause] | None:
+        """One clause per distinct term of the text, over the weighted fields; None when nothing is searchable."""
+        tokens = self._query_analyzer(text)
+        if not tokens:
+            return None
+        # Question words ("what", "does") weigh less, unless the question has nothing else.
+        lighter = self.ranking.question_word_weight if set(tokens) - self._question_words else 1.0
+        return [self._clause(t, lighter if t in self._question_words else 1.0) for t in tokens]
+
+    def _make_clause(self, term: str, weight: float) -> scoring.Clause:
+        return scoring.Clause(tuple((f, term, w) for f, w in self.ranking.field_weights), weight)
+
+    def correct(self, text: str, audience: str) -> str | None:
+        """The text with words unknown to this audience's articles replaced by their nearest known word."""
+        return self._correctors[audience].correct(text)
+
+    def _score(self, query: list[scoring.Clause] | None) -> scoring.Scores:
+        if query is None:
+            return scoring.Scores(np.zeros(self._doc_count), np.zeros(self._doc_count, dtype=bool))
+        return scoring.score(self.postings, query, self.ranking.coordination)
+
+    def search(self, request: SearchRequest, audience: str = PUBLIC) -> dict:
+        started = time.perf_counter()
+        allowed = self._audience[audience]
+        query, scored, corrected = None, None, None
+        if request.q:
+            query, scored, corrected = self._text_matches(request.q, audience)
+            matches = scored.matched & allowed
+        else:
+            matches = allowed
+        selections = {key: self.facets.selection(key, values) for key, values in request.filters}
+        final = intersect(matches, selections.values())
+        facets = self.facets.counts(matches, selections, dict(request.filters))
+        total = int(np.count_nonzero(final))
+        pages = math.ceil(total / request.per_page)
+        if request.page > max(pages, 1):
+            raise NotFound(f"page {request.page} is past the last page ({pages})", param="page")
+        hits = self._page(query, scored, final, total, request) if total else []
+        return {
+            "query": request.q,
+            "corrected": corrected,
+            "total": total,
+            "page": request.page,
+            "per_page": request.per_page,
+            "pages": pages,
+            "took_ms": round((time.perf_counter() - started) * 1000, 2),
+            "hits": hits,
+            "facets": facets,
+        }
+
+    def _text_matches(self, text: str, audience: str) -> tuple[list[scoring.Clause] | None, scoring.Scores, str | None]:
+        """The query, its scores and the correction run instead of the text as typed (or None)."""
+        query = self.text_query(text)
+        scored = self._score(query)
+        suggestion = self.correct(text, audience)
+        if suggestion is not None:
+            corrected_query = self.text_query(suggestion)
+            alternative = self._score(corrected_query)
+            if (alternative.matched & self._audience[audience]).any():
+                return corrected_query, alternative, suggestion
+        return query, scored, None
+
+    def _page(self, query, scored: scoring.Scores | None, final: np.ndarray, total: int, request: SearchRequest) -> list[dict]:
+        wanted = request.page * request.per_page
+        by_score = scored is not None and request.sort == "relevance"
+        if by_score:
+            ordered = scoring.top(scored.scores, final, wanted, self.cards.slug_rank, total)
+        else:
+            sort = request.sort if scored is not None or request.sort != "relevance" else "updated"
+            candidates = np.flatnonzero(final)
+            ordered = candidates[self.cards.sort_order(sort, candidates)[:wanted]]
+        shown = ordered[(request.page - 1) * request.per_page:].tolist()
+        snippets = self._snippets(query, shown)
+        shown_scores = scored.scores[shown].tolist() if by_score else [0] * len(shown)
+        hits = []
+        for docnum, snippet, score in zip(shown, snippets, shown_scores):
+            hit = self.cards.card(docnum)
+            hit["snippet"] = snippet or html.escape(hit["summary"], quote=False)
+            hit["score"] = round(score, 4) if by_score else 0
+            hits.append(hit)
+        return hits
+
+    def _snippets(self, query, shown: list[int]) -> list[str]:
+        words = frozenset(term for clause in query for fieldname, term, _ in clause.terms if fieldname == "body") if query else frozenset()
+        if not words:
+            return [""] * len(shown)
+        hits = [(self.text(docnum), self._spans[docnum]) for docnum in shown]
+        return snippets_html(hits, words, SNIPPET_CHARS, SNIPPET_SURROUND, SNIPPET_FRAGMENTS)
+
+    # -- other reads ---------------------------------------------------------------------------
+
+    def facet_totals(self, audience: str = PUBLIC) -> dict[str, list[dict]]:
+        return self.facets.totals(self._audience[audience])
+
+    def _visible(self, slug: str, audience: str) -> int | None:
+        docnum = self.searcher.document_number(slug=slug)
+        return docnum if docnum is not None and self._audience[audience][docnum] else None
+
+    def article(self, slug: str, audience: str = PUBLIC) -> dict:
+        """One article's metadata and sanitized HTML; NotFound for an unknown slug or one this audience may not see."""
+        docnum = self._visible(slug, audience)
+        if docnum is None:
+            raise NotFound(f"no article '{slug}'", param="slug")
+        stored = self.searcher.stored_fields(docnum)
+        details = stored["details"]
+        related = []
+        for other in details["related"]:
+            other_doc = self._visible(other, audience)
+            if other_doc is not None:
+                related.append(self.cards.link(other_doc))
+        price = None
+        if stored.get("price_min") is not None:
+            price = {"min": stored["price_min"], "max": stored["price_max"], "currency": details["currency"]}
+        return {
+            **self.cards.card(docnum),
+            "html": details["html"],
+            "headings": [{"level": level, "anchor": anchor, "text": text} for level, anchor, text in details["headings"]],
+            "sources": details["sources"],
+            "related": related,
+            "price": price,
+        }
+
+    def similar(self, slug: str, audience: str = PUBLIC, limit: int = SIMILAR_LIMIT, exclude: Sequence[str] = ()) -> list[dict]:
+        """Articles this audience may see whose key words resemble `slug`'s body: Whoosh's
+        more-like-this key terms (Bo1), each scored in the body as searches are, ties by slug
+        (Whoosh's own more_like scores one posting at a time and breaks ties by document number,
+        which depends on the segments a build wrote)."""
+        docnum = self._visible(slug, audience)
+        if docnum is None:
+            raise NotFound(f"no article '{slug}'", param="slug")
+        allowed = self._audience[audience].copy()
+        for other in (slug, *exclude):
+            found = self.searcher.document_number(slug=other)
+            if found is not None:
+                allowed[found] = False
+        key_terms = self.searcher.key_terms_from_text("body", self.text(docnum), numterms=SIMILAR_TERMS, normalize=False)
+        clauses = [scoring.Clause((("body", term, 1.0),), weight) for term, weight in key_terms]
+        scores = np.zeros(self._doc_count)
+        scoring.add_words(self.postings, scores, clauses, allowed)
+        best = scoring.top(scores, scores > 0, limit, self.cards.slug_rank)  # every key term scores above 0
+        return [self.cards.link(other) for other in best.tolist()]
+
+    def suggest(self, prefix: str, audience: str = PUBLIC) -> list[dict]:
+        """Completions for a search box: index words, article titles, facet values."""
+        return self._completions[audience].suggest(prefix)

@@ -1,0 +1,25 @@
+"""One accessor for each of the app's shared objects (kept in `app.extensions` by create_app)."""
+from __future__ import annotations
+
+from flask import current_app
+
+from kb.accounts import StaffAccounts
+from kb.answers import AnswerCache
+from kb.parameters import Limits
+from kb.service import SearchService
+
+
+def search_service() -> SearchService:
+    return current_app.extensions["kb.search"]
+
+
+def staff_accounts() -> StaffAccounts:
+    return current_app.extensions["kb.accounts"]
+
+
+def answer_cache() -> AnswerCache:
+    return current_app.extensions["kb.answers"]
+
+
+def search_limits() -> Limits:
+    return Limits.from_settings(current_app.config)
