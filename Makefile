@@ -1,25 +1,42 @@
 # The two commands a new user needs: `make serve` and `make test`.
 # Both create .venv with the project installed; nothing outside the checkout is touched.
 PYTHON ?= python3
+HOST ?= 127.0.0.1
+PORT ?= 8000
 VENV := .venv
 BIN := $(VENV)/bin
+# Serving needs the package alone; the tests also need Playwright, schemathesis and the rest.
 INSTALLED := $(VENV)/.installed
+TEST_INSTALLED := $(VENV)/.installed-test
+QUICK := not browser and not load and not fault and not fuzz and not slow
 
-.PHONY: serve test index check bench clean
+.PHONY: serve test quick index check bench clean
 
-$(INSTALLED): setup.cfg pyproject.toml
+$(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(INSTALLED): setup.cfg pyproject.toml | $(VENV)/bin/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(TEST_INSTALLED): $(INSTALLED)
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $@
 
 # Rejected articles are reported by `kb index` (file and line); the rest are still served.
+# The server keeps this terminal: run `kb user add NAME` in a second one.
 serve: $(INSTALLED)
 	$(BIN)/kb index || echo "kb index reported problems (see above); serving the articles that were indexed"
-	$(BIN)/kb serve
+	$(BIN)/kb serve --host $(HOST) --port $(PORT)
 
-test: $(INSTALLED)
-	$(BIN)/python -m pytest
+# Everything, with branch coverage: what CI runs.
+test: $(TEST_INSTALLED)
+	$(BIN)/python -m pytest --cov=kb --cov-branch --cov-report=term:skip-covered
+
+# The quick loop: everything but the browser, load, fault, fuzz and slow tests (under a minute).
+quick: $(TEST_INSTALLED)
+	$(BIN)/python -m pytest -n 2 -m "$(QUICK)"
 
 index: $(INSTALLED)
 	$(BIN)/kb index
@@ -27,8 +44,8 @@ index: $(INSTALLED)
 check: $(INSTALLED)
 	$(BIN)/kb check
 
-bench: $(INSTALLED)
+bench: $(TEST_INSTALLED)
 	$(BIN)/python benchmarks/speed.py
 
 clean:
-	rm -rf $(VENV) index instance .coverage
+	rm -rf $(VENV) index instance .coverage .pytest_cache

@@ -56,6 +56,7 @@ def test_benchmarks_say_clearly_when_the_data_is_absent(tmp_path, script):
     assert f"no BEIR collection at {tmp_path / 'nowhere'}" in result.stdout
 
 
+@pytest.mark.slow
 def test_speed_benchmark_runs_on_a_tiny_collection_and_a_small_clinic_corpus(tiny_collection):
     result = run("speed.py", "--data", str(tiny_collection), "--clinic-size", "60", "--no-http", "--no-record")
     assert result.returncode == 0, result.stderr
@@ -65,6 +66,7 @@ def test_speed_benchmark_runs_on_a_tiny_collection_and_a_small_clinic_corpus(tin
         assert row in result.stdout, row
 
 
+@pytest.mark.slow
 def test_speed_benchmark_without_nfcorpus_still_measures_the_clinic_corpus(tmp_path):
     result = run("speed.py", "--data", str(tmp_path / "nowhere"), "--clinic-size", "30", "--no-http", "--no-record")
     assert result.returncode == 0, result.stderr

@@ -8,6 +8,8 @@ from playwright.sync_api import Page, expect
 
 from helpers import PASSWORD
 
+pytestmark = pytest.mark.browser
+
 STAFF_SLUG = "staff-consultation-screening-checklist"
 
 

@@ -1,7 +1,11 @@
 import json
+import socket
+import subprocess
 import urllib.request
 
-from helpers import kb, kb_env, running_server
+import pytest
+
+from helpers import KB, PROJECT, kb, kb_env, running_server
 
 
 def test_index_prints_one_summary_line(fresh_app):
@@ -45,6 +49,43 @@ def test_check_fails_on_any_problem_without_indexing(fresh_app, articles_copy, t
     assert not (tmp_path / "index").exists()
 
 
+def test_check_counts_in_plain_english(fresh_app, articles_copy):
+    (articles_copy / "linker.md").write_text("---\ntitle: L\nsummary: s\nrelated: [ghost]\n---\n")
+    assert "Checked 8 articles: 1 problem\n" in fresh_app.test_cli_runner().invoke(args=["check"]).output
+
+
+def test_search_command_checks_the_page_as_the_api_does(fresh_app):
+    runner = fresh_app.test_cli_runner()
+    runner.invoke(args=["index"])
+    result = runner.invoke(args=["search", "cost", "--page", "101"])
+    assert result.exit_code == 1 and "page must be between 1 and 100" in result.output
+    assert "1 result " in runner.invoke(args=["search", "zanzibar", "--staff"]).output
+
+
+def test_serve_on_a_taken_port_says_so_in_one_line(articles_copy, tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        env = kb_env(articles_copy, tmp_path / "index", tmp_path / "instance")
+        result = subprocess.run([str(KB), "serve", "--port", str(port)], cwd=PROJECT, env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        f"error: 127.0.0.1:{port} is already in use (another kb serve?); choose another port with --port, or `make serve PORT=8080`"
+    ]
+    assert "Traceback" not in result.stdout + result.stderr
+    assert not (tmp_path / "index").exists()  # nothing was built for a server that cannot start
+
+
+def test_commands_that_write_nothing_leave_no_instance_folder_behind(articles_copy, tmp_path):
+    """A command run from the wrong folder must not leave an empty instance folder for the next one."""
+    env = kb_env(articles_copy, tmp_path / "index", tmp_path / "instance")
+    kb(["check"], env)
+    kb(["user", "list"], env)
+    assert not (tmp_path / "instance").exists()
+    assert str(tmp_path / "instance") in kb(["user", "add", "nurse"], env, stdin="correct horse battery\n").stdout
+
+
 def test_bad_taxonomy_is_reported_not_raised(fresh_app, articles_copy):
     (articles_copy / "taxonomy.yaml").write_text("facets: [")
     result = fresh_app.test_cli_runner().invoke(args=["index"])
@@ -69,6 +110,7 @@ def test_search_without_index_says_how_to_build_one(fresh_app):
     assert result.exit_code == 1 and "run `kb index`" in result.output
 
 
+@pytest.mark.slow
 def test_kb_serve_builds_the_index_and_answers_the_contract(articles_copy, tmp_path):
     """The real console script under gunicorn: the command a new user's `make serve` runs."""
     with running_server(kb_env(articles_copy, tmp_path / "index", tmp_path / "instance")) as server:
@@ -86,6 +128,7 @@ def test_the_kb_command_offers_the_contracts_commands_and_nothing_else(articles_
     assert {line.split()[0] for line in listed.split("Commands:")[1].strip().splitlines()} == {"check", "index", "search", "serve", "user"}
 
 
+@pytest.mark.slow
 def test_the_kb_command_indexes_checks_and_searches_in_the_configured_app_alone(articles_copy, tmp_path):
     """The commands run without the web app; `search` opens its own engine over the index."""
     env = kb_env(articles_copy, tmp_path / "index", tmp_path / "instance")

@@ -56,6 +56,7 @@ def many():
     return words, titles, facets
 
 
+@pytest.mark.slow
 def test_binary_search_finds_what_a_scan_finds(many):
     words, titles, facets = many
     completions = Completions(words, titles, facets)

@@ -19,6 +19,8 @@ from conftest import FIXTURES, make_app
 from helpers import KB, PROJECT, kb, kb_env
 from kb.index import IndexStore
 
+pytestmark = pytest.mark.fault
+
 ARTICLE = """---
 title: Generated article {number}
 summary: One of many articles that make a build take long enough to interrupt.

@@ -17,6 +17,8 @@ from conftest import FIXTURES, make_app
 from kb.errors import KbError
 from kb.parameters import parse_request
 
+pytestmark = pytest.mark.fuzz
+
 FUZZ = settings(max_examples=300, derandomize=True, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 SEARCH = ["q", "page", "per_page", "sort", "scar_type", "procedure", "side_effect", "cost"]
 KNOWN = [*SEARCH, "placeholder", "results", "theme"]

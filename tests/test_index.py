@@ -142,6 +142,7 @@ def test_postings_leave_out_block_length_bounds_and_answers_stay_the_same(tmp_pa
         whooshs.close()
 
 
+@pytest.mark.slow
 def test_a_build_in_several_processes_answers_as_one_in_a_single_process(tmp_path, monkeypatch):
     """Large builds write a segment per process (Whoosh hands each 100 documents at a time)."""
     articles = clinic_corpus.generate(tmp_path / "articles", 150)

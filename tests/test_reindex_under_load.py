@@ -19,6 +19,8 @@ import pytest
 from conftest import FIXTURES
 from helpers import kb, kb_env, running_server
 
+pytestmark = pytest.mark.load
+
 RUNS = 10
 LOADERS = 4
 SWITCH_SECONDS = 1.0

@@ -87,6 +87,7 @@ def test_the_staff_articles_have_distinctive_words_to_probe_with(corpus):
     assert all(len(found) >= 10 for found in corpus["distinctive"].values()), corpus["distinctive"]
 
 
+@pytest.mark.slow
 def test_no_public_endpoint_reveals_a_staff_article(clinic_app, corpus, figures):
     client = clinic_app.test_client()
     staff = clinic_app.test_client()

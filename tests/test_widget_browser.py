@@ -7,6 +7,8 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
+pytestmark = pytest.mark.browser
+
 HOSTILE_CSS = """
 input { display: none !important; }
 a { font-size: 40px !important; color: rgb(255, 0, 0) !important; }

@@ -16,6 +16,8 @@ from playwright.sync_api import Page, expect
 from conftest import _FIGURES as FIGURES, FIXTURES
 from helpers import kb, kb_env, running_server
 
+pytestmark = pytest.mark.browser
+
 WORD = "xylophone"  # in every hostile article and nowhere else
 
 VECTORS = [
