@@ -59,7 +59,7 @@ class StaffAccounts:
         self.path = Path(instance_dir) / ACCOUNTS_FILE
         self._lock = filelock.FileLock(str(self.path) + ".lock")
         self._cache: tuple[tuple[int, int], dict[str, dict]] | None = None
-        _dummy_hash()  # made now (once a process), or the first unknown name would take twice as long
+        _dummy_hash()  # made now (once a process), or the first unknown name would cost two hashes
 
     # -- reading ---------------------------------------------------------------------------
 

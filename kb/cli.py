@@ -231,7 +231,7 @@ def _configured_app():
 
 
 # A plain click group, not Flask's FlaskGroup: that one scans installed packages for plugin
-# commands and builds the app just to find a command, 0.3 s before `kb index` could start.
+# commands and builds the app just to find a command.
 # Commands run in the configured app only (with_appcontext, from the ScriptInfo below): they need
 # its settings, not the web app.
 cli = click.Group(name="kb", commands=COMMANDS, help="The clinic knowledge base: index articles, check them, search and serve.")

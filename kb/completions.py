@@ -1,8 +1,7 @@
 """Completions for a search box: the indexed words, article titles and facet values a typed prefix may finish.
 
-Widgets ask on every keystroke. Scanning every title for the typed text took 3-5 ms on
-10,000 articles whenever few titles matched ("ice and "), so words and titles are found
-by binary search instead: each is a `PrefixIndex` over keys sorted once per index version.
+Widgets ask on every keystroke, so nothing here scans every title: words, titles and facet
+phrases are found by binary search, each in a `PrefixIndex` over keys sorted once per index version.
 A title's keys are its text from each word's start, so "ice and" finds "Aftercare: ice and rest".
 """
 from __future__ import annotations
@@ -27,7 +26,7 @@ class PrefixIndex:
 
     Each item has texts; its keys are those texts from each of the `starts` the item lists
     (a word: from 0; a title: from each word's start). Keys are kept as (item, start) in key
-    order, not as strings: a title's keys as strings took 13 MB for 10,000 titles. `rank(item)`
+    order, not as strings, which would copy each title once per word. `rank(item)`
     orders items, smallest first. Ranges longer than REMEMBERED_RANGE are answered once and
     remembered, so a lookup is a binary search plus at most REMEMBERED_RANGE keys visited.
     """
@@ -35,8 +34,8 @@ class PrefixIndex:
     def __init__(self, texts: Sequence[str], starts: Callable[[str], Iterable[int]], rank: Callable[[int], object], count: int):
         keys = sorted(((item, start) for item, text in enumerate(texts) for start in starts(text)), key=lambda key: texts[key[0]][key[1]:])
         self._texts = texts
-        # Arrays of C ints, not NumPy's: the search reads them one element at a time, which costs
-        # NumPy a scalar object each time (a third of a suggestion's time).
+        # Arrays of C ints, not NumPy's: the search reads them one element at a time, and NumPy
+        # makes a scalar object for each element read.
         self._items = array("i", [item for item, _ in keys])
         self._starts = array("i", [start for _, start in keys])
         # Keys that are whole texts (words) are kept as the strings they are, in key order: a

@@ -73,7 +73,7 @@ def build_schema(taxonomy: Taxonomy) -> Schema:
         # Also keeps where each term stands, for snippets (kb/spans.py).
         body=SpannedText(analyzer=analyzer),
         # The article's text for snippets and key terms, read per hit. Not a stored field: those are
-        # one compressed pickle per article with its HTML, 43 us to read against a few for a column.
+        # one compressed pickle per article with its HTML, unpickled whole for every read.
         text=COLUMN(VarBytesColumn()),
         # Labels of the article's facet values, so "dark spots" finds an article tagged with it.
         tags=TEXT(analyzer=analyzer, phrase=False),
@@ -144,8 +144,7 @@ class Manifest:
 
     def write(self, folder: Path) -> None:
         # Write beside and rename: the old manifest may be a hard link shared with the live version.
-        # 10,000 outlines are 1.7 MB of JSON: orjson writes them in 2 ms where json took 16 ms
-        # (and reads them in 9 ms against 16), of an update's 0.4 s. Compact, keys sorted.
+        # orjson, as the API: it holds an outline per article, read and written on every update.
         tmp = folder / f".{MANIFEST}.tmp"
         tmp.write_bytes(orjson.dumps(self.__dict__, option=orjson.OPT_SORT_KEYS))
         os.replace(tmp, folder / MANIFEST)
@@ -381,7 +380,7 @@ def _writer(ix, documents: int):
     """A writer for `documents` new documents: large builds use a process per core, each writing a segment.
 
     Whoosh's multi-process writer merges its segments into one at the end in a single process,
-    which took as long as the indexing saved; the segments are kept apart instead (a search
+    which costs as long as the parallel indexing saves; the segments are kept apart instead (a search
     reads them all, and the statistics it scores with are the whole index's).
     Non-compound segments: a compound file is copied into memory by every reader opened.
     """

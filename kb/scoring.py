@@ -7,7 +7,7 @@ from the index once, combined into its score in every document that has it (two 
 document numbers and scores), and kept for the life of the index version; a query is then
 one vector addition per word. Common words (in a quarter of the documents or more) are also
 kept dense, as scores over every document, within a fixed room: adding a dense vector is
-twice as fast as scattering thousands of postings into one.
+cheaper than scattering thousands of postings into one.
 
 Two models (the Ranking's `model`):
 
@@ -44,7 +44,7 @@ class TermPostings(NamedTuple):
 
 class DenseWord(NamedTuple):
     """A common word's postings over every document: adding them to the scores is one vector
-    addition, where scattering thousands of postings costs twice as long."""
+    addition, cheaper than scattering thousands of postings."""
 
     values: np.ndarray  # float64 per document, 0 where the word is absent
     present: np.ndarray  # uint8 per document, 1 where it is present
@@ -241,7 +241,7 @@ def top(scores: np.ndarray, where: np.ndarray, count: int, tiebreak: np.ndarray,
         else:
             # Most documents match: the count-th best of every SAMPLE_STEP-th match is at most
             # the count-th best of all, so the matches scoring under it are left out before any
-            # score is gathered (masking every score first took a third of the selection).
+            # score is gathered.
             sample = scores[::SAMPLE_STEP][where[::SAMPLE_STEP]]
             if len(sample) >= count:
                 floor = np.partition(sample, len(sample) - count)[len(sample) - count]
@@ -263,9 +263,7 @@ def _kth_largest(values: np.ndarray, k: int) -> float:
     """The k-th largest of `values` (1 <= k <= len(values)).
 
     The k-th largest of a sample is at most the k-th largest of all, so the values below it
-    can be dropped before the exact selection: on 10,000 scores, 11 us rather than the 70 us of
-    one np.partition over all of them (many equal scores, such as zeros, slow it down).
-    """
+    can be dropped before the exact selection, which is slow over many equal scores (zeros)."""
     sample = values[::SAMPLE_STEP]
     if len(sample) > k:
         floor = np.partition(sample, len(sample) - k)[len(sample) - k]

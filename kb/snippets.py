@@ -1,15 +1,14 @@
 """Snippets: passages of an article's text around the words searched for, with <mark> around them.
 
-Whoosh's highlighter runs the whole analyzer over every hit's text, token by token through
-six Python filters: about 1.1 ms for a 250-word abstract here, most of a search's time. Here
+Whoosh's highlighter runs the whole analyzer over every hit's text again, token by token. Here
 the words to mark come from the index itself: the body field recorded where each term stands
 as it was indexed (kb/spans.py), so a hit's marks are a lookup per searched term, exactly
 the tokens the analyzer found, synonym phrases spanning their words included.
 
-Passages are cut, scored and chosen as Whoosh's PinpointFragmenter, BasicFragmentScorer and
-top_fragments do, on the spans directly rather than through Token and Fragment objects; that
-took a quarter of a search's time. Where Whoosh leaves a tie between passages to memory
-addresses, the earlier passage wins (tests/test_snippets.py compares the two).
+Passages are grouped, scored and chosen by the rules of Whoosh's PinpointFragmenter,
+BasicFragmentScorer and top_fragments, applied to the spans directly rather than through
+Token and Fragment objects. Where Whoosh leaves a tie between passages to memory addresses,
+the earlier passage wins (tests/test_snippets.py compares the two).
 """
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """Where each term of an article's text stands, recorded as the text is indexed and read back for snippets.
 
-Snippets mark the words a search matched. Finding them again in each hit's text meant
-scanning it with an expression per term, about 90k instructions a hit. The index's own
+Snippets mark the words a search matched. Rather than scan each hit's text again for every
+term, they read where the terms stand: the index's own
 analysis of the text already knows every term's characters (the tokenizer's start and end,
 a synonym phrase's canonical term spanning the phrase), so the body field keeps them in its
 column as it indexes, in the same pass: a hit's spans for a term are then a lookup.

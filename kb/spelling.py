@@ -11,9 +11,9 @@ MAX_EDITS = 2
 
 
 class Speller:
-    """The words of one index version, grouped by first letter: misspellings rarely change it, and
-    it leaves a twentieth of the words to compare. Edit distances are computed by RapidFuzz in C
-    (Whoosh's Levenshtein automata, built in Python per word, took 7.6 ms a word on NFCorpus)."""
+    """The words of one index version, grouped by first letter: misspellings rarely change it, and it
+    leaves few words to compare. Edit distances are computed by RapidFuzz in C rather than by
+    Whoosh's Levenshtein automata, which are built in Python for every word."""
 
     def __init__(self, counts: Mapping[str, int], also_known: Iterable[str] = ()):
         self._counts = counts

@@ -1,9 +1,9 @@
 """Each article's distinct unstemmed words, kept in a column and counted when an engine opens.
 
 Spelling correction and completions need every word an audience's articles use, with how
-many articles use it. Kept as postings (one per article and word, in a field per audience),
-those words were nearly half of all the postings a build wrote, for a count Whoosh stores
-per word anyway. Here an article's words are one column value; an engine counts them once
+many articles use it. As postings (one per article and word) they would be a large share of
+everything a build writes, for a count that is only needed once per index version. Here an
+article's words are one column value; an engine counts them once
 per index version over the articles each audience may see, deleted documents left out.
 """
 from __future__ import annotations
