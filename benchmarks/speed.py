@@ -72,7 +72,9 @@ end
 """
 #: The HTTP runs that take turns with the trivial endpoint, the last of them.
 MIX_KB, MIX_REFERENCE, TRIVIAL = "realistic mix: kb", "realistic mix: Flask + FTS5 reference", "trivial Flask JSON endpoint"
-MIX_GROUP = (MIX_KB, MIX_REFERENCE, TRIVIAL)
+#: The same kb with its answer cache off (KB_ANSWER_CACHE_SIZE=0): what the cache is worth.
+MIX_UNCACHED = "realistic mix: kb, answer cache off"
+MIX_GROUP = (MIX_KB, MIX_UNCACHED, MIX_REFERENCE, TRIVIAL)
 #: Latency percentiles are read at every 1/QUANTILE_STEPS of each run, then merged across turns.
 QUANTILE_STEPS = 1000
 #: The runs compared with each other take turns this many times, so that a change in the shared
@@ -310,29 +312,31 @@ def http_rows(workdir: Path, articles: Path, head: list[str], unique: list[str],
         "KB_RATELIMIT_ENABLED": "false",
     }
     ours = Gunicorn("wsgi:app", env, "/api/v1/search?q=scars")
+    uncached = Gunicorn("wsgi:app", {**env, "KB_ANSWER_CACHE_SIZE": "0"}, "/api/v1/search?q=scars")
     theirs = Gunicorn("benchmarks.fts5:create_app()", env, "/trivial")
     rows, memory = [], {}
     try:
         unique_paths = [search_path(q) for q in unique]
         # The first half of the unique queries is for the unique-queries runs, the rest for the mixes.
         mix, warm_up = mix_and_warm_up(head, unique[len(unique) // 2 :], values)
-        for server in (ours, theirs):  # not measured: worker start, page cache, caches of the head
+        for server in (ours, uncached, theirs):  # not measured: worker start, page cache, caches of the head
             wrk(server.port, warm_up, seconds)
         measured = [
             ("unique queries: kb (gunicorn wsgi:app)", ours, unique_paths[: len(unique) // 2]),
             ("unique queries: Flask + FTS5 reference", theirs, unique_paths[: len(unique) // 2]),
         ], [
             (MIX_KB, ours, mix),
+            (MIX_UNCACHED, uncached, mix),
             (MIX_REFERENCE, theirs, mix),
             (TRIVIAL, theirs, ["/trivial"]),
         ]
         for group in measured:
             results = in_turns([(server.port, paths) for _, server, paths in group], seconds)
             rows += [(name, r["rps"], r["p50"], r["p95"], r["p99"], r["errors"], r["turns"]) for (name, _, _), r in zip(group, results)]
-        memory = {"kb": ours.worker_rss_mb(), "FTS5 reference": theirs.worker_rss_mb()}
+        memory = {"kb": ours.worker_rss_mb(), "kb, answer cache off": uncached.worker_rss_mb(), "FTS5 reference": theirs.worker_rss_mb()}
     finally:
-        ours.stop()
-        theirs.stop()
+        for server in (ours, uncached, theirs):
+            server.stop()
     return rows, memory
 
 
