@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import functools
 from collections import deque
-from typing import Iterator
+from typing import Iterator, NamedTuple
 
 from whoosh.analysis import CharsetFilter, CompositeAnalyzer, Filter, LowercaseFilter, RegexTokenizer, StemFilter, StopFilter, Token
 from whoosh.support.charset import accent_map
@@ -14,21 +14,27 @@ from kb.taxonomy import Taxonomy
 SPELL_PATTERN = r"[^\W\d_]{2,}"
 
 
-#: Words that carry little topic in a question ("what does it cost", "why do I break out"). Queries
-#: weigh them less after synonyms have been found, so "how much" and "right for me" still map to
-#: their group; documents keep them, and a title phrased as a question ("What is microneedling?")
-#: still gains from them a little.
+#: Words that carry little topic in a question ("what does it cost", "how long is the downtime").
+#: Queries weigh them less after synonyms have been found, so "right for me" still maps to its
+#: group; they never decide whether an article counts as an answer (kb/matching.py); documents
+#: keep them, and a title phrased as a question ("What is microneedling?") still gains a little.
 QUESTION_WORDS = frozenset(
     """what which who whom whose why how where do does did doing done should could would shall might must
     i me my mine myself our ours ourselves he him his she her hers they them their theirs its am was were
     been being has had having there here these those than then so such just about any some all each own
-    other too very get got""".split()
+    other too very get got
+    long many much soon often""".split()
 )
+
+
+#: Words left unstemmed because their stem means something else here (Elasticsearch's
+#: keyword_marker): "peeling" skin is not a chemical "peel".
+UNSTEMMED = ("peeling",)
 
 
 def base_chain():
     """Tokenize, lowercase, fold accents ('anaesthésie' == 'anaesthesie'), drop stop words, stem."""
-    return RegexTokenizer() | LowercaseFilter() | CharsetFilter(accent_map) | StopFilter() | StemFilter(lang="en")
+    return RegexTokenizer() | LowercaseFilter() | CharsetFilter(accent_map) | StopFilter() | StemFilter(lang="en", ignore=UNSTEMMED)
 
 
 def spelling_analyzer():
@@ -223,10 +229,17 @@ class IndexingAnalyzer(CompositeAnalyzer):
                 yield token
 
 
+class QueryTerm(NamedTuple):
+    """One term a query searches for, and the words of the query (lowercase) that made it:
+    one word, or the words of a synonym phrase ("how much")."""
+
+    term: str
+    words: tuple[str, ...]
+
+
 class QueryAnalyzer:
-    """A user's text to the distinct terms it searches for, in order, as `analyzer(text,
-    mode="query")` gives them; raw text never reaches a query parser. Each word's analysis is
-    remembered (`WordTerms`).
+    """A user's text to the terms it searches for, as `analyzer(text, mode="query")` gives them;
+    raw text never reaches a query parser. Each word's analysis is remembered (`WordTerms`).
     """
 
     def __init__(self, analyzer):
@@ -235,9 +248,18 @@ class QueryAnalyzer:
         self._terms = WordTerms(tokenizer, filters, mode="query")
 
     def __call__(self, text: str) -> list[str]:
-        texts: list[str] = []
+        """The distinct terms, in the order they first appear."""
+        return list(dict.fromkeys(term for term, _ in self.terms(text)))
+
+    def terms(self, text: str) -> list[QueryTerm]:
+        """Every term in order, repeats included, with the words that made it."""
+        pairs: list[tuple[str, str]] = []
         for match in self._words.finditer(text):
-            texts += self._terms(match.group())
-        if self._synonyms is not None:
-            texts = [term for _, _, term in self._synonyms.replaced(texts)]
-        return list(dict.fromkeys(texts))
+            word = match.group()
+            pairs += [(term, word.lower()) for term in self._terms(word)]
+        if self._synonyms is None:
+            return [QueryTerm(term, (word,)) for term, word in pairs]
+        return [
+            QueryTerm(term, tuple(dict.fromkeys(word for _, word in pairs[first:first + length])))
+            for first, length, term in self._synonyms.replaced([term for term, _ in pairs])
+        ]

@@ -14,14 +14,12 @@ import frontmatter
 import yaml
 
 from kb.rendering import Heading, html_to_text, render_markdown
-from kb.taxonomy import LISTED_FACETS, Taxonomy
+from kb.taxonomy import LISTED_FACETS, SLUG, Taxonomy
 
 #: Who may read an article: everyone, or signed-in staff only. Staff see both.
 PUBLIC, STAFF = "public", "staff"
 AUDIENCES = (PUBLIC, STAFF)
 KNOWN_KEYS = ("title", "summary", *LISTED_FACETS, "cost", "audience", "updated", "sources", "related")
-#: An article's slug, its file name without .md: also its URL path (/articles/<slug>).
-SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 #: Links between articles, written either as the site path or as the file name.
 INTERNAL_LINK = re.compile(r"\]\((?:/articles/([^)#?\s]+)|([a-z0-9-]+)\.md)(?:#[^)]*)?\)")
 #: A file modified this close to the moment it was read may change again within the same

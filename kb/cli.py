@@ -17,6 +17,7 @@ from kb.errors import KbError
 from kb.folder import LoadResult, load_folder
 from kb.index import IndexStore, update_index
 from kb.parameters import Limits, parse_request
+from kb.rules import RuleSet, check_rules
 from kb.taxonomy import FACET_KEYS, Taxonomy, load_taxonomy
 
 log = logging.getLogger(__name__)
@@ -27,9 +28,10 @@ def _fail(error: KbError, code: int = 2):
     raise SystemExit(code)
 
 
-def _load(previous_from: IndexStore | None = None) -> tuple[Taxonomy, LoadResult]:
-    """The taxonomy and the articles; with an index store, files unchanged since its current
-    version are not parsed again (their outlines come from its manifest)."""
+def _load(previous_from: IndexStore | None = None) -> tuple[Taxonomy, LoadResult, RuleSet]:
+    """The taxonomy, the articles and the query rules (their problems among the articles'); with
+    an index store, files unchanged since its current version are not parsed again (their
+    outlines come from its manifest)."""
     config = current_app.config
     try:
         taxonomy = load_taxonomy(config["TAXONOMY_FILE"])
@@ -39,7 +41,10 @@ def _load(previous_from: IndexStore | None = None) -> tuple[Taxonomy, LoadResult
     if not folder.is_dir():
         _fail(KbError(f"articles folder {folder} does not exist (set KB_ARTICLES_DIR)"))
     previous = previous_from.known_outlines(taxonomy) if previous_from else None
-    return taxonomy, load_folder(folder, taxonomy, previous)
+    loaded = load_folder(folder, taxonomy, previous)
+    rules = check_rules(config["RULES_FILE"], taxonomy, {outline.slug for outline in loaded.outlines})
+    loaded.problems.extend(rules.problems)
+    return taxonomy, loaded, rules
 
 
 def _report_problems(loaded: LoadResult) -> None:
@@ -51,7 +56,7 @@ def _report_problems(loaded: LoadResult) -> None:
 def build_index(full: bool = False, wait: float = 0.0, show_progress: bool = False):
     """Load the articles and bring the index up to date; returns the report (used by `serve` too)."""
     store = IndexStore(current_app.config["INDEX_DIR"])
-    taxonomy, loaded = _load(None if full else store)
+    taxonomy, loaded, rules = _load(None if full else store)
     _report_problems(loaded)
     if show_progress and loaded.articles:
         with click.progressbar(length=len(loaded.articles), label="Indexing", file=sys.stderr) as bar:
@@ -61,8 +66,8 @@ def build_index(full: bool = False, wait: float = 0.0, show_progress: bool = Fal
                 bar.update(count - done[0])
                 done[0] = count
 
-            return update_index(store, loaded, taxonomy, full=full, wait=wait, progress=advance)
-    return update_index(store, loaded, taxonomy, full=full, wait=wait)
+            return update_index(store, loaded, taxonomy, full=full, wait=wait, progress=advance, rules=rules)
+    return update_index(store, loaded, taxonomy, full=full, wait=wait, rules=rules)
 
 
 @click.command("index")
@@ -86,9 +91,9 @@ def index_command(full: bool, wait: float) -> None:
 @with_appcontext
 def check_command() -> None:
     """Validate every article (front matter, taxonomy values, links) without indexing."""
-    _, loaded = _load()
+    _, loaded, _ = _load()
     _report_problems(loaded)
-    checked = len(loaded.articles) + len(loaded.rejected)
+    checked = len(loaded.articles) + len([path for path in loaded.rejected if path.endswith(".md")])
     click.echo(f"Checked {plural(checked, 'article')}: {plural(len(loaded.problems), 'problem')}")
     if loaded.problems:
         raise SystemExit(1)
@@ -133,8 +138,12 @@ def search_command(query, page, per_page, sort, staff, as_json, **facets) -> Non
     if as_json:
         click.echo(json.dumps(result, indent=2, ensure_ascii=False))
         return
+    for notice in result["notices"]:
+        click.echo(f"{notice['level'].upper()}: {notice['title']} {notice['text']}")
     if result["corrected"]:
         click.echo(f"Showing results for: {result['corrected']}")
+    if result["unmatched"]:
+        click.echo(f"No article mentions {', '.join(result['unmatched'])}")
     click.echo(f"{plural(result['total'], 'result')} ({result['took_ms']} ms)")
     for number, hit in enumerate(result["hits"], start=(page - 1) * per_page + 1):
         click.echo(f"{number:>3}. {hit['title']}  [{hit['slug']}]  {hit['score']}")

@@ -11,7 +11,7 @@ from flask import Flask
 from kb.settings import DEFAULTS
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-PATH_SETTINGS = ("ARTICLES_DIR", "INDEX_DIR", "INSTANCE_DIR", "TAXONOMY_FILE")
+PATH_SETTINGS = ("ARTICLES_DIR", "INDEX_DIR", "INSTANCE_DIR", "TAXONOMY_FILE", "RULES_FILE")
 #: Flask and Flask-WTF settings whose defaults differ here; instance config or KB_* may still change them.
 FLASK_DEFAULTS = {
     "SESSION_COOKIE_NAME": "kb_session",
@@ -47,6 +47,8 @@ def _resolve_paths(app: Flask) -> None:
     """Relative paths are relative to the folder the command runs in, made absolute once here."""
     if not app.config["TAXONOMY_FILE"]:
         app.config["TAXONOMY_FILE"] = os.path.join(app.config["ARTICLES_DIR"], "taxonomy.yaml")
+    if not app.config["RULES_FILE"]:
+        app.config["RULES_FILE"] = os.path.join(app.config["ARTICLES_DIR"], "rules.yaml")
     for name in PATH_SETTINGS:
         app.config[name] = os.path.abspath(app.config[name])
     app.config["INSTANCE_DIR"] = app.instance_path

@@ -10,6 +10,7 @@ vector arithmetic. Whoosh reads the articles' stored fields and finds similar ar
 from __future__ import annotations
 
 import functools
+import hashlib
 import html
 import math
 import time
@@ -23,11 +24,14 @@ from kb.analysis import QueryAnalyzer, question_terms
 from kb.articles import AUDIENCES, PUBLIC, STAFF
 from kb.cards import Cards
 from kb.completions import Completions
+from kb.dictionary import english_words
 from kb.errors import NotFound
 from kb.facets import FacetSets, intersect
+from kb.matching import TextMatch, answering
 from kb.index import IndexStore
 from kb.parameters import SearchRequest
 from kb.ranking import Ranking
+from kb.rules import RuleMatcher
 from kb.snippets import snippets_html
 from kb.taxonomy import LISTED_FACETS
 from kb.vocabulary import Corrector, audience_word_counts
@@ -38,6 +42,12 @@ SIMILAR_LIMIT, SIMILAR_TERMS = 4, 12
 SNIPPET_CHARS, SNIPPET_SURROUND, SNIPPET_FRAGMENTS = 220, 70, 2
 #: Query clauses kept per index version (queries repeat their words; a clause never changes).
 CLAUSES_KEPT = 50_000
+
+
+def search_id(version: str, audience: str, request: SearchRequest) -> str:
+    """The same token for the same search of the same index version: it names the search, never
+    the person (click and feedback events echo it)."""
+    return hashlib.sha256(repr((version, audience, request.cache_key())).encode("utf-8")).hexdigest()[:16]
 
 
 class Engine:
@@ -66,8 +76,10 @@ class Engine:
         #: Per audience, every unstemmed word its articles use, with how many use it.
         self.words = audience_word_counts(self.reader, public, staff_only)
         vocabulary = self.taxonomy.vocabulary()
-        self._correctors = {audience: Corrector(self.words[audience], vocabulary) for audience in AUDIENCES}
+        english = english_words()
+        self._correctors = {audience: Corrector(self.words[audience], vocabulary, english) for audience in AUDIENCES}
         self._completions = {audience: self._build_completions(audience, self.words[audience]) for audience in AUDIENCES}
+        self.rules = RuleMatcher(store.rules(version).rules, self._query_analyzer)
 
     def close(self) -> None:
         self._texts.close()
@@ -104,12 +116,14 @@ class Engine:
 
     def text_query(self, text: str) -> list[scoring.Clause] | None:
         """One clause per distinct term of the text, over the weighted fields; None when nothing is searchable."""
-        tokens = self._query_analyzer(text)
-        if not tokens:
+        return self._clauses(self._query_analyzer(text))
+
+    def _clauses(self, terms: list[str]) -> list[scoring.Clause] | None:
+        if not terms:
             return None
         # Question words ("what", "does") weigh less, unless the question has nothing else.
-        lighter = self.ranking.question_word_weight if set(tokens) - self._question_words else 1.0
-        return [self._clause(t, lighter if t in self._question_words else 1.0) for t in tokens]
+        lighter = self.ranking.question_word_weight if set(terms) - self._question_words else 1.0
+        return [self._clause(t, lighter if t in self._question_words else 1.0) for t in terms]
 
     def _make_clause(self, term: str, weight: float) -> scoring.Clause:
         return scoring.Clause(tuple((f, term, w) for f, w in self.ranking.field_weights), weight)
@@ -126,12 +140,12 @@ class Engine:
     def search(self, request: SearchRequest, audience: str = PUBLIC) -> dict:
         started = time.perf_counter()
         allowed = self._audience[audience]
-        query, scored, corrected = None, None, None
-        if request.q:
-            query, scored, corrected = self._text_matches(request.q, audience)
-            matches = scored.matched & allowed
-        else:
-            matches = allowed
+        text = self._match_text(request.q, audience) if request.q else None
+        matches = text.matches if text else allowed
+        pinned = self._pinned(text.terms, audience) if text else []
+        if pinned:
+            matches = matches.copy()
+            matches[pinned] = True
         selections = {key: self.facets.selection(key, values) for key, values in request.filters}
         final = intersect(matches, selections.values())
         facets = self.facets.counts(matches, selections, dict(request.filters))
@@ -139,10 +153,13 @@ class Engine:
         pages = math.ceil(total / request.per_page)
         if request.page > max(pages, 1):
             raise NotFound(f"page {request.page} is past the last page ({pages})", param="page")
-        hits = self._page(query, scored, final, total, request) if total else []
+        hits = self._page(text, [d for d in pinned if final[d]], final, total, request) if total else []
         return {
             "query": request.q,
-            "corrected": corrected,
+            "corrected": text.corrected if text else None,
+            "unmatched": text.unmatched if text else [],
+            "notices": self._notices(text.terms, audience) if text else [],
+            "search_id": search_id(self.version, audience, request),
             "total": total,
             "page": request.page,
             "per_page": request.per_page,
@@ -152,30 +169,62 @@ class Engine:
             "facets": facets,
         }
 
-    def _text_matches(self, text: str, audience: str) -> tuple[list[scoring.Clause] | None, scoring.Scores, str | None]:
-        """The query, its scores and the correction run instead of the text as typed (or None)."""
-        query = self.text_query(text)
-        scored = self._score(query)
+    def _match_text(self, text: str, audience: str) -> TextMatch:
+        """The text as typed, or its spelling correction when the text has words nobody knows
+        and the correction finds answers."""
+        typed = self._match_words(text, audience)
         suggestion = self.correct(text, audience)
         if suggestion is not None:
-            corrected_query = self.text_query(suggestion)
-            alternative = self._score(corrected_query)
-            if (alternative.matched & self._audience[audience]).any():
-                return corrected_query, alternative, suggestion
-        return query, scored, None
+            corrected = self._match_words(suggestion, audience)
+            if corrected.matches.any():
+                return corrected._replace(corrected=suggestion)
+        return typed
 
-    def _page(self, query, scored: scoring.Scores | None, final: np.ndarray, total: int, request: SearchRequest) -> list[dict]:
-        wanted = request.page * request.per_page
-        by_score = scored is not None and request.sort == "relevance"
-        if by_score:
-            ordered = scoring.top(scored.scores, final, wanted, self.cards.slug_rank, total)
+    def _match_words(self, text: str, audience: str) -> TextMatch:
+        """Scores, answers and unmatched words of a text (kb/matching.py has the rule)."""
+        allowed = self._audience[audience]
+        terms = self._query_analyzer.terms(text)
+        distinct = list(dict.fromkeys(term for term, _ in terms))
+        clauses = self._clauses(distinct)
+        scored = self._score(clauses)
+        meaningful = [(term, clause) for term, clause in zip(distinct, clauses or ()) if term not in self._question_words]
+        found = [clause for _, clause in meaningful if allowed[self.postings.word(clause.terms).docs].any()]
+        missing = {term for term, clause in meaningful if clause not in found}
+        unmatched = list(dict.fromkeys(" ".join(words) for term, words in terms if term in missing))
+        if not meaningful:
+            matches = scored.matched & allowed
+        elif not found:
+            matches = np.zeros(self._doc_count, dtype=bool)
         else:
-            sort = request.sort if scored is not None or request.sort != "relevance" else "updated"
+            matches = answering(self.postings, found) & allowed
+        return TextMatch(clauses, scored, matches, unmatched, None, [term for term, _ in terms])
+
+    def _pinned(self, terms: list[str], audience: str) -> list[int]:
+        """Documents the query rules pin for these terms, that this audience may see."""
+        found = (self._visible(slug, audience) for slug in self.rules.pins(terms))
+        return [docnum for docnum in found if docnum is not None]
+
+    def _notices(self, terms: list[str], audience: str) -> list[dict]:
+        return [notice.to_dict(notice.slug is not None and self._visible(notice.slug, audience) is not None) for notice in self.rules.notices(terms)]
+
+    def _page(self, text: TextMatch | None, pinned: list[int], final: np.ndarray, total: int, request: SearchRequest) -> list[dict]:
+        """The hits of the requested page: pinned articles first, then by relevance or the chosen sort."""
+        wanted = request.page * request.per_page
+        by_score = text is not None and request.sort == "relevance"
+        if by_score:
+            rest = final.copy()
+            rest[pinned] = False
+            best = np.empty(0, dtype=np.intp)
+            if wanted > len(pinned):
+                best = scoring.top(text.scored.scores, rest, wanted - len(pinned), self.cards.slug_rank, total - len(pinned))
+            ordered = np.concatenate([np.array(pinned, dtype=best.dtype), best])
+        else:
+            sort = request.sort if text is not None or request.sort != "relevance" else "updated"
             candidates = np.flatnonzero(final)
             ordered = candidates[self.cards.sort_order(sort, candidates)[:wanted]]
         shown = ordered[(request.page - 1) * request.per_page:].tolist()
-        snippets = self._snippets(query, shown)
-        shown_scores = scored.scores[shown].tolist() if by_score else [0] * len(shown)
+        snippets = self._snippets(text.clauses if text else None, shown)
+        shown_scores = text.scored.scores[shown].tolist() if by_score else [0] * len(shown)
         hits = []
         for docnum, snippet, score in zip(shown, snippets, shown_scores):
             hit = self.cards.card(docnum)

@@ -35,6 +35,7 @@ from kb.analysis import spelling_analyzer, text_analyzer
 from kb.articles import Article, Outline, Problem
 from kb.errors import IndexBusy, IndexUnavailable
 from kb.folder import LoadResult
+from kb.rules import RuleSet, load_rules
 from kb.spans import SpannedText
 from kb.taxonomy import FACET_KEYS, Taxonomy, load_taxonomy
 from kb.whoosh_internals import lean_codec
@@ -43,11 +44,13 @@ from kb.wordsets import WordSet
 log = logging.getLogger(__name__)
 
 #: Bump when the schema or the way documents are built changes: existing indexes then rebuild by themselves.
-SCHEMA_VERSION = 6  # 2: Snowball (Porter2) stemming; 3: no positions (nothing reads them); 4: text in a column;
-# 5: the body's term spans in its column; 6: spelling words in a column, analyzers indexing word by word
+SCHEMA_VERSION = 7  # 2: Snowball (Porter2) stemming; 3: no positions (nothing reads them); 4: text in a column;
+# 5: the body's term spans in its column; 6: spelling words in a column, analyzers indexing word by word;
+# 7: words left unstemmed (analysis.UNSTEMMED)
 CURRENT = "current"
 MANIFEST = "manifest.json"
 TAXONOMY_COPY = "taxonomy.yaml"
+RULES_COPY = "rules.yaml"
 LOCK_FILE = ".writer.lock"
 #: Old versions kept after a switch, for readers that opened them moments before.
 KEEP_OLD_VERSIONS = 2
@@ -130,6 +133,8 @@ class Manifest:
     articles: dict[str, str]
     created: str
     outlines: dict[str, dict] = field(default_factory=dict)
+    #: The fingerprint of the query rules published with this version ("" for none).
+    rules: str = ""
 
     @classmethod
     def read(cls, folder: Path) -> Manifest | None:
@@ -137,7 +142,7 @@ class Manifest:
             data = orjson.loads((folder / MANIFEST).read_bytes())
             return cls(
                 int(data["schema"]), str(data["taxonomy"]), dict(data["articles"]), str(data["created"]),
-                dict(data.get("outlines", {})),
+                dict(data.get("outlines", {})), str(data.get("rules", "")),
             )
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return None
@@ -217,6 +222,10 @@ class IndexStore:
             log.error("index version %s cannot be opened: %s", name, exc)
             raise IndexUnavailable("the index cannot be read; rebuild it with `kb index --full`") from exc
 
+    def rules(self, name: str) -> RuleSet:
+        """The query rules published with one version (checked against its articles when built)."""
+        return load_rules(self.root / name / RULES_COPY)
+
     def manifest(self) -> Manifest | None:
         name = self.current_name()
         if name is None:
@@ -267,8 +276,10 @@ def update_index(
     full: bool = False,
     wait: float = 0.0,
     progress: Progress | None = None,
+    rules: RuleSet = RuleSet(),
 ) -> IndexReport:
-    """Bring the index up to date with `loaded`: incrementally when possible, else a full build."""
+    """Bring the index up to date with `loaded` (and publish `rules` with it): incrementally when
+    possible, else a full build."""
     started = time.perf_counter()
     lock = store.writer_lock(wait)
     try:
@@ -277,7 +288,7 @@ def update_index(
         raise IndexBusy(f"another `kb index` is writing {store.root}; try again when it has finished") from exc
     try:
         store.clean()
-        report = _update_locked(store, loaded, taxonomy, full, progress)
+        report = _update_locked(store, loaded, taxonomy, rules, full, progress)
         store.clean()
     finally:
         lock.release()
@@ -285,13 +296,13 @@ def update_index(
     return report
 
 
-def _update_locked(store, loaded, taxonomy, full, progress) -> IndexReport:
+def _update_locked(store, loaded, taxonomy, rules, full, progress) -> IndexReport:
     old = store.manifest()
     before = old.articles if old else {}
     rebuild = full or old is None or old.schema != SCHEMA_VERSION or old.taxonomy != taxonomy.fingerprint
     loaded = _parse_what_the_index_lacks(loaded, before, rebuild, taxonomy)
     report = _compare(before, loaded)
-    if not rebuild and not (report.added or report.updated or report.removed):
+    if not rebuild and not (report.added or report.updated or report.removed) and old.rules == rules.fingerprint:
         report.version = store.current_name()
         return report
     tmp = store.new_folder()
@@ -307,10 +318,12 @@ def _update_locked(store, loaded, taxonomy, full, progress) -> IndexReport:
         gone = [] if rebuild else [s for s in before if s not in outlines]
         _write(ix, changed, gone, taxonomy, rebuild, progress)
         ix.close()
-        (tmp / TAXONOMY_COPY).write_text(Path(taxonomy.path).read_text(encoding="utf-8"), encoding="utf-8")
+        _write_copy(tmp / TAXONOMY_COPY, Path(taxonomy.path).read_text(encoding="utf-8"))
+        _write_copy(tmp / RULES_COPY, rules.text)
         Manifest(
             SCHEMA_VERSION, taxonomy.fingerprint, {slug: o.content_hash for slug, o in outlines.items()},
             dt.datetime.now(dt.timezone.utc).isoformat(), {slug: o.to_json() for slug, o in outlines.items()},
+            rules.fingerprint,
         ).write(tmp)
         report.version = store.publish(tmp)
     except BaseException:
@@ -319,6 +332,12 @@ def _update_locked(store, loaded, taxonomy, full, progress) -> IndexReport:
     report.full = rebuild
     log.info("index version %s: %s", report.version, report.summary())
     return report
+
+
+def _write_copy(path: Path, text: str) -> None:
+    """A file of the new version; an update's clone hard-links the live version's, which must not change."""
+    path.unlink(missing_ok=True)
+    path.write_text(text, encoding="utf-8")
 
 
 def _compare(indexed: dict[str, str], loaded: LoadResult) -> IndexReport:

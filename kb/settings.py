@@ -26,6 +26,11 @@ SETTINGS: tuple[Setting, ...] = (
         "Taxonomy YAML file (facets, values, synonyms, cost bands); empty means taxonomy.yaml in ARTICLES_DIR.",
     ),
     Setting(
+        "RULES_FILE",
+        "",
+        "Query rules YAML file (notices for urgent symptoms, pinned articles); empty means rules.yaml in ARTICLES_DIR.",
+    ),
+    Setting(
         "CORS_ORIGINS",
         "",
         "Comma-separated origins allowed to call the public API from a browser; empty allows none.",

@@ -23,7 +23,8 @@ LISTED_FACETS: tuple[str, ...] = ("scar_type", "procedure", "side_effect")
 #: General lay <-> clinical synonym groups shipped with the package (kb/medical_synonyms.yaml).
 MEDICAL_SYNONYMS = "medical_synonyms.yaml"
 
-_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+#: A slug: lowercase words of letters and digits joined by '-'. Facet values and articles use it.
+SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
 @dataclass(frozen=True)
@@ -170,7 +171,7 @@ def _facet_value(path: Path, key: str, entry: object) -> FacetValue:
     if not isinstance(entry, dict) or "value" not in entry:
         raise ConfigError(f"{path}: every entry of facet '{key}' must be a mapping with 'value' and 'label'")
     value = str(entry["value"])
-    if not _SLUG.match(value):
+    if not SLUG.match(value):
         raise ConfigError(f"{path}: facet '{key}' value '{value}' is not a slug (lowercase words joined by '-')")
     synonyms = entry.get("synonyms") or []
     if not isinstance(synonyms, list):

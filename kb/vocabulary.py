@@ -31,11 +31,13 @@ def audience_word_counts(reader, public: np.ndarray, staff_only: np.ndarray) -> 
 
 
 class Corrector:
-    """Replaces words one audience's articles do not use by the nearest word they do use."""
+    """Replaces a word that neither one audience's articles nor English know by the nearest word
+    the articles use: "will", "wear" or "scabs" are never rewritten, "microneedlign" is."""
 
-    def __init__(self, counts: Mapping[str, int], also_known: Iterable[str]):
+    def __init__(self, counts: Mapping[str, int], also_known: Iterable[str], english: frozenset[str] = frozenset()):
         self._known = counts
         self._also_known = frozenset(also_known)
+        self._english = english
         self._speller = Speller(counts, self._also_known)
 
     def correct(self, text: str) -> str | None:
@@ -46,7 +48,7 @@ class Corrector:
             nonlocal changed
             word = match.group(0)
             folded = word.casefold()
-            if len(folded) < CORRECT_MIN_LENGTH or folded in self._also_known or folded in self._known:
+            if len(folded) < CORRECT_MIN_LENGTH or folded in self._known or folded in self._also_known or folded in self._english:
                 return word
             nearest = self._speller.nearest(folded)
             if nearest is None:

@@ -11,6 +11,7 @@ from helpers import PASSWORD, sign_in
 from kb import create_app
 from kb.folder import load_folder
 from kb.index import IndexStore, update_index
+from kb.rules import check_rules
 from kb.taxonomy import load_taxonomy
 
 FIXTURES = Path(__file__).parent / "fixtures" / "articles"
@@ -26,11 +27,14 @@ def _no_outside_config(monkeypatch):
 
 
 def build(articles: Path, index_dir: Path, **options):
-    """What `kb index` does: files unchanged since the current version are not parsed again."""
+    """What `kb index` does: files unchanged since the current version are not parsed again; the
+    rules file beside the articles is checked and published with them."""
     taxonomy = load_taxonomy(articles / "taxonomy.yaml")
     store = IndexStore(index_dir)
     previous = None if options.get("full") else store.known_outlines(taxonomy)
-    return update_index(store, load_folder(articles, taxonomy, previous), taxonomy, **options)
+    loaded = load_folder(articles, taxonomy, previous)
+    rules = check_rules(articles / "rules.yaml", taxonomy, {outline.slug for outline in loaded.outlines})
+    return update_index(store, loaded, taxonomy, rules=rules, **options)
 
 
 @pytest.fixture(scope="session")

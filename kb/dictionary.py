@@ -1,0 +1,26 @@
+"""The English words spelling correction leaves alone: symspellpy's bundled frequency dictionary.
+
+A query word is corrected only when neither the asker's articles nor this dictionary know it:
+"will", "wear" and "scabs" are English, whether or not an article uses them. The dictionary is
+the 82,765 most frequent words of Google Books n-grams that are also in SCOWL (MIT licence,
+shipped inside the symspellpy package, 1.3 MB); it is read once per process.
+"""
+from __future__ import annotations
+
+import functools
+from importlib import resources
+
+from kb.errors import ConfigError
+
+PACKAGE, FILE = "symspellpy", "frequency_dictionary_en_82_765.txt"
+
+
+@functools.lru_cache(maxsize=1)
+def english_words() -> frozenset[str]:
+    """Every word of the dictionary, lowercase; ConfigError naming the file when it cannot be read."""
+    try:
+        path = resources.files(PACKAGE).joinpath(FILE)
+        text = path.read_text(encoding="utf-8")
+    except (ModuleNotFoundError, OSError) as exc:
+        raise ConfigError(f"the English dictionary {PACKAGE}/{FILE} cannot be read ({exc}); reinstall kb with `pip install -e .`") from exc
+    return frozenset(line.split(" ", 1)[0] for line in text.splitlines() if line.strip())
