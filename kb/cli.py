@@ -158,6 +158,12 @@ def serve_command(host: str, port: int, workers: int) -> None:
     """Serve the web app and API with gunicorn, building the index first if none exists."""
     from kb.server import port_in_use, run
 
+    from kb.dictionary import english_words
+
+    try:
+        english_words()  # read now: a broken install says so here, not in every worker
+    except KbError as exc:
+        _fail(exc)
     if port_in_use(host, port):
         _fail(KbError(f"{host}:{port} is already in use (another kb serve?); choose another port with --port, or `make serve PORT=8080`"), 1)
     if IndexStore(current_app.config["INDEX_DIR"]).current_name() is None:

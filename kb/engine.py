@@ -54,6 +54,7 @@ class Engine:
     """Search, articles, similar articles and completions over one index version."""
 
     def __init__(self, store: IndexStore, version: str, ranking: Ranking | None = None):
+        english = english_words()  # first: a missing dictionary must not leave index files open
         self.version = version
         self.ranking = ranking or Ranking.from_settings()
         self.ix, self.taxonomy = store.open(version)
@@ -76,7 +77,6 @@ class Engine:
         #: Per audience, every unstemmed word its articles use, with how many use it.
         self.words = audience_word_counts(self.reader, public, staff_only)
         vocabulary = self.taxonomy.vocabulary()
-        english = english_words()
         self._correctors = {audience: Corrector(self.words[audience], vocabulary, english) for audience in AUDIENCES}
         self._completions = {audience: self._build_completions(audience, self.words[audience]) for audience in AUDIENCES}
         self.rules = RuleMatcher(store.rules(version).rules, self._query_analyzer)

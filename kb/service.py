@@ -6,7 +6,7 @@ import logging
 import threading
 
 from kb.engine import Engine
-from kb.errors import IndexUnavailable
+from kb.errors import ConfigError, IndexUnavailable
 from kb.index import SCHEMA_VERSION, IndexStore, Manifest
 from kb.ranking import Ranking
 
@@ -60,6 +60,9 @@ class SearchService:
             return Engine(self.store, name, self.ranking)
         except IndexUnavailable:
             raise
+        except ConfigError as exc:  # the English dictionary is missing: one message naming its file
+            log.error("%s", exc.message)
+            raise IndexUnavailable(exc.message) from exc
         except Exception as exc:  # a damaged segment can fail anywhere while the engine loads
             log.error("index version %s is unusable: %s", name, exc)
             self._unusable = name

@@ -324,3 +324,73 @@ def test_query_clauses_are_kept_within_their_bound_and_search_the_same(engine):
     again = engine.search(parse_request({"q": ["microneedling cost"]}, engine.taxonomy))
     assert [hit["slug"] for hit in again["hits"]] == [hit["slug"] for hit in first["hits"]]
     assert [hit["score"] for hit in again["hits"]] == [hit["score"] for hit in first["hits"]]
+
+
+# -- honest answers: unmatched words, answers counted, search ids, the English dictionary -----------
+
+
+def test_staff_only_words_are_unmatched_for_the_public_only(engine):
+    public = engine.search(parse_request({"q": ["zanzibar cost"]}, engine.taxonomy), "public")
+    staff = engine.search(parse_request({"q": ["zanzibar cost"]}, engine.taxonomy), "staff")
+    assert public["unmatched"] == ["zanzibar"] and staff["unmatched"] == []
+    assert "staff-screening" not in [hit["slug"] for hit in public["hits"]]
+
+
+def test_a_query_whose_every_meaningful_word_is_unknown_finds_nothing(engine):
+    result = engine.search(parse_request({"q": ["what about qwertyuiop"]}, engine.taxonomy))
+    assert result["total"] == 0 and result["hits"] == [] and result["unmatched"] == ["qwertyuiop"]
+    assert all(count["count"] == 0 for counts in result["facets"].values() for count in counts)
+
+
+def test_an_article_counts_only_with_enough_of_the_querys_weight(engine):
+    """A common word alone does not make an answer: 'microneedling' is in most fixture articles."""
+    common = engine.search(parse_request({"q": ["microneedling"]}, engine.taxonomy))
+    both = engine.search(parse_request({"q": ["microneedling ice pick"]}, engine.taxonomy))
+    assert 0 < both["total"] < common["total"]
+    assert all("ice-pick" in hit["facets"]["scar_type"] or "ice" in hit["snippet"].lower() for hit in both["hits"])
+    assert sum(c["count"] for c in both["facets"]["procedure"]) >= both["total"] > 0
+
+
+def test_the_search_id_names_the_search_not_the_asker(engine):
+    def search_id(q, audience="public", **params):
+        request = parse_request({"q": [q], **{k: [v] for k, v in params.items()}}, engine.taxonomy)
+        return engine.search(request, audience)["search_id"]
+
+    first = search_id("Microneedling  cost")
+    assert re.fullmatch(r"[0-9a-f]{16}", first)
+    assert first == search_id("microneedling cost")
+    assert len({first, search_id("microneedling cost", "staff"), search_id("microneedling cost", page="2", per_page="1")}) == 3
+
+
+def test_english_words_are_never_corrected_and_typos_are(engine):
+    assert engine.search(parse_request({"q": ["scabs"]}, engine.taxonomy))["corrected"] is None
+    assert engine.search(parse_request({"q": ["microneedlign"]}, engine.taxonomy))["corrected"] == "microneedling"
+
+
+def test_a_missing_dictionary_is_one_message_naming_the_file(monkeypatch):
+    from kb import dictionary
+    from kb.errors import ConfigError
+
+    monkeypatch.setattr(dictionary, "FILE", "no_such_dictionary.txt")
+    dictionary.english_words.cache_clear()
+    try:
+        with pytest.raises(ConfigError, match="symspellpy/no_such_dictionary.txt"):
+            dictionary.english_words()
+    finally:
+        monkeypatch.undo()
+        dictionary.english_words.cache_clear()
+    assert "wear" in dictionary.english_words() and "microneedlign" not in dictionary.english_words()
+
+
+def test_the_api_answers_503_naming_the_dictionary_when_it_is_missing(app, client, monkeypatch):
+    from kb import dictionary
+
+    monkeypatch.setattr(dictionary, "FILE", "no_such_dictionary.txt")
+    dictionary.english_words.cache_clear()
+    try:
+        answer = client.get("/api/v1/search?q=cost")
+        assert answer.status_code == 503
+        assert "no_such_dictionary.txt" in answer.get_json()["error"]["message"]
+    finally:
+        monkeypatch.undo()
+        dictionary.english_words.cache_clear()
