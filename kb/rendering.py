@@ -53,9 +53,10 @@ def _flatten_toc(tokens: list[dict]) -> list[Heading]:
 
 
 class _TextExtractor(HTMLParser):
-    """Plain text of sanitized HTML, blocks separated by newlines (what snippets are cut from)."""
+    """Plain text of sanitized HTML: one line per block (heading, paragraph, list item, table
+    cell), so that snippets can show where one block ends; line breaks inside a block are spaces."""
 
-    BLOCKS = {"p", "li", "tr", "br", "div", "blockquote", "pre", *HEADING_TAGS}
+    BLOCKS = {"p", "li", "tr", "td", "th", "dt", "dd", "br", "div", "blockquote", "pre", *HEADING_TAGS}
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -66,7 +67,7 @@ class _TextExtractor(HTMLParser):
             self.parts.append("\n")
 
     def handle_data(self, data):
-        self.parts.append(data)
+        self.parts.append(data.replace("\n", " "))
 
 
 def html_to_text(html: str) -> str:

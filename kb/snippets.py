@@ -18,6 +18,9 @@ from typing import Iterable
 from kb.spans import CHARLIMIT, spans, term_keys
 
 BETWEEN_PASSAGES = " … "
+#: Where a passage crosses from one block (heading, paragraph, list item, table cell) into the
+#: next: the text keeps blocks on lines of their own, which HTML would run together.
+BLOCK_BREAK = " · "
 
 
 def snippets_html(hits: Iterable[tuple[str, bytes]], terms: Iterable[str], maxchars: int, surround: int, count: int) -> list[str]:
@@ -63,7 +66,8 @@ def passages_html(text: str, marks: list[tuple[int, int]], maxchars: int, surrou
     groups = _chosen_groups(text, marks, maxchars, surround, count)
     # Only &, < and > change under escaping; most texts have none of them.
     format_passage = _escaped_passage if "&" in text or "<" in text or ">" in text else _passage
-    return BETWEEN_PASSAGES.join([format_passage(text, marks, first, last, surround) for first, last in groups])
+    passages = BETWEEN_PASSAGES.join([format_passage(text, marks, first, last, surround) for first, last in groups])
+    return passages.replace("\n", BLOCK_BREAK)
 
 
 def _chosen_groups(text: str, marks: list[tuple[int, int]], maxchars: int, surround: int, count: int) -> list[tuple[int, int]]:

@@ -12,7 +12,7 @@ from whoosh.fields import TEXT
 
 from kb import spans as spans_module
 from kb.engine import SNIPPET_CHARS, SNIPPET_FRAGMENTS, SNIPPET_SURROUND, Engine
-from kb.snippets import BETWEEN_PASSAGES, CHARLIMIT, _merged, passages_html, snippets_html
+from kb.snippets import BETWEEN_PASSAGES, BLOCK_BREAK, CHARLIMIT, _merged, passages_html, snippets_html
 from kb.spans import SpannedText, spans, term_keys
 
 
@@ -166,7 +166,8 @@ def through_whoosh(text: str, marks: list[tuple[int, int]], maxchars: int, surro
     fragments = list(fragmenter.fragment_matches(text, tokens))
     scorer = highlight.BasicFragmentScorer()
     chosen = sorted(range(len(fragments)), key=lambda i: (-scorer(fragments[i]), i))[:count]
-    return WhooshMarks().format([fragments[i] for i in sorted(chosen, key=lambda i: (fragments[i].startchar, i))])
+    formatted = WhooshMarks().format([fragments[i] for i in sorted(chosen, key=lambda i: (fragments[i].startchar, i))])
+    return formatted.replace("\n", BLOCK_BREAK)  # where ours shows the end of a block
 
 
 def test_passages_of_the_clinic_articles_are_whooshs(articles_engine):
@@ -221,3 +222,19 @@ def test_spans_are_sorted_and_overlapping_or_touching_ones_joined():
     assert _merged([(20, 25), (0, 3), (8, 12)]) == [(0, 3), (8, 12), (20, 25)]
     assert _merged([(5, 9), (0, 3), (3, 4), (8, 12), (20, 25), (20, 22)]) == [(0, 4), (5, 12), (20, 25)]
     assert _merged([]) == []
+
+
+def test_a_passage_never_runs_one_block_into_the_next(articles_engine):
+    """Headings, list items and table cells end with a visible break; wrapped lines of one paragraph do not."""
+    html_text = "<h2>Scar types</h2><ul><li>narrow, deep pits</li><li>wider dips</li></ul><table><tr><td>ice pick</td><td>boxcar</td></tr></table><p>one\nparagraph</p>"
+    from kb.rendering import html_to_text
+
+    text = html_to_text(html_text)
+    assert text.split("\n") == ["Scar types", "narrow, deep pits", "wider dips", "ice pick", "boxcar", "one paragraph"]
+    start = text.index("pits")
+    passage = passages_html(text, [(start, start + 4)], SNIPPET_CHARS, SNIPPET_SURROUND, SNIPPET_FRAGMENTS)
+    assert "types · narrow, deep <mark>pits</mark> · wider dips · ice pick · boxcar" in passage
+    for docnum, body in enumerate(bodies(articles_engine)):
+        marks = _merged(spans(articles_engine._spans[docnum], term_keys(sorted(terms_of(articles_engine, body))[:3])))
+        if marks:
+            assert "\n" not in passages_html(body, marks, SNIPPET_CHARS, SNIPPET_SURROUND, SNIPPET_FRAGMENTS)
