@@ -80,8 +80,15 @@ class Completions:
     `facets` are (phrase, label, facet key, value) for every label and synonym of a value.
     """
 
-    def __init__(self, words: dict[str, int], titles: Sequence[tuple[str, str]], facets: Sequence[tuple[str, str, str, str]]):
+    def __init__(
+        self,
+        words: dict[str, int],
+        titles: Sequence[tuple[str, str]],
+        facets: Sequence[tuple[str, str, str, str]],
+        stem: Callable[[str], str] = lambda word: word,
+    ):
         self._words = sorted(word for word in words if len(word) >= 3)
+        self._stem = stem
         frequencies = [words[w] for w in self._words]
         # The most used words first; among equally used ones, the alphabetically first.
         self._word_index = PrefixIndex(self._words, lambda word: (0,), lambda i: (-frequencies[i], i), TERMS_OFFERED)
@@ -94,7 +101,8 @@ class Completions:
         self._facet_index = PrefixIndex([phrase for phrase, _, _, _ in self._facets], _word_starts, lambda i: i, len(self._facets))
 
     def suggest(self, prefix: str) -> list[dict]:
-        """Up to SUGGEST_LIMIT: the last word's most used completions, then titles, then facet values, for `prefix`."""
+        """Up to SUGGEST_LIMIT: the most used completions of the word being typed, then titles, then
+        facet values, for `prefix`."""
         limit = SUGGEST_LIMIT
         folded = " ".join(prefix.casefold().split())
         if not folded:
@@ -103,8 +111,10 @@ class Completions:
         lead = f"{head} " if head else ""
         suggestions: list[dict] = []
         if last:
+            # Never an inflection of the word as typed ("cost" -> "costs"): that is not finishing it.
             words = (self._words[i] for i in self._word_index.best(last))
-            suggestions += [{"text": lead + word, "kind": "term"} for word in words if word != last]
+            typed = self._stem(last)
+            suggestions += [{"text": lead + word, "kind": "term"} for word in words if word != last and self._stem(word) != typed]
         for i in self._title_index.best(folded)[: max(0, limit - 1 - len(suggestions))]:
             _, title, slug = self._titles[i]
             suggestions.append({"text": title, "kind": "title", "slug": slug})

@@ -17,6 +17,7 @@ import time
 from typing import Sequence
 
 import numpy as np
+from whoosh.lang import stemmer_for_language
 from whoosh.query import Term
 
 from kb import scoring
@@ -106,7 +107,7 @@ class Engine:
             if (self.facets.documents(key, value.value) & allowed).any()
             for phrase in {value.label, *value.synonyms}
         ]
-        return Completions(words, titles, facets)
+        return Completions(words, titles, facets, stemmer_for_language("en"))
 
     def text(self, docnum: int) -> str:
         """A document's plain text, as snippets are made from it."""

@@ -3,11 +3,12 @@ import heapq
 import random
 
 import pytest
+from whoosh.lang import stemmer_for_language
 
 from kb.completions import SUGGEST_LIMIT, TERMS_OFFERED, Completions
 
 
-def scanned(words, titles, facets, prefix):
+def scanned(words, titles, facets, prefix, stem=lambda word: word):
     """The plain definition: every word, title and facet phrase visited in order."""
     folded = " ".join(prefix.casefold().split())
     if not folded:
@@ -19,7 +20,7 @@ def scanned(words, titles, facets, prefix):
     if last:
         starting = [w for w in known if w.startswith(last)]
         best = heapq.nlargest(TERMS_OFFERED, starting, key=lambda w: words[w])  # ties: alphabetical, as nlargest is stable
-        suggestions += [{"text": lead + w, "kind": "term"} for w in best if w != last]
+        suggestions += [{"text": lead + w, "kind": "term"} for w in best if w != last and stem(w) != stem(last)]
     for folded_title, title, slug in sorted((t.casefold(), t, s) for t, s in titles):
         if len(suggestions) >= SUGGEST_LIMIT - 1:
             break
@@ -81,4 +82,14 @@ def test_the_clinic_articles_complete_as_a_scan_does(articles_engine):
         titles = [(card["title"], card["slug"]) for card, allowed in zip(articles_engine.cards, articles_engine.audience_documents(audience)) if allowed]
         facets = [(phrase, label, key, value) for phrase, label, key, value in completions._facets]
         for prefix in ["m", "mi", "micro", "microneedling c", "scar", "ice", "does it h", "cost of", "side eff", "x", "rolling"]:
-            assert completions.suggest(prefix) == scanned(words, titles, facets, prefix), (audience, prefix)
+            expected = scanned(words, titles, facets, prefix, stemmer_for_language("en"))
+            assert completions.suggest(prefix) == expected, (audience, prefix)
+
+
+def test_a_finished_word_is_never_inflected(articles_engine):
+    """'how much does microneedling cost' is not offered 'how much does microneedling costs'."""
+    finished = articles_engine.suggest("how much does microneedling cost")
+    assert "how much does microneedling costs" not in [item["text"] for item in finished]
+    typing = [item["text"] for item in articles_engine.suggest("how much does microneedling cos") if item["kind"] == "term"]
+    assert "how much does microneedling cost" in typing
+    assert "microneedling" in [item["text"] for item in articles_engine.suggest("micronee")]
