@@ -141,7 +141,7 @@ class Engine:
     def search(self, request: SearchRequest, audience: str = PUBLIC) -> dict:
         started = time.perf_counter()
         allowed = self._audience[audience]
-        text = self._match_text(request.q, audience) if request.q else None
+        text = self._match_text(request.q, audience, request.correct) if request.q else None
         matches = text.matches if text else allowed
         pinned = self._pinned(text.terms, audience) if text else []
         if pinned:
@@ -170,11 +170,11 @@ class Engine:
             "facets": facets,
         }
 
-    def _match_text(self, text: str, audience: str) -> TextMatch:
+    def _match_text(self, text: str, audience: str, correct: bool = True) -> TextMatch:
         """The text as typed, or its spelling correction when the text has words nobody knows
         and the correction finds answers."""
         typed = self._match_words(text, audience)
-        suggestion = self.correct(text, audience)
+        suggestion = self.correct(text, audience) if correct else None
         if suggestion is not None:
             corrected = self._match_words(suggestion, audience)
             if corrected.matches.any():

@@ -11,7 +11,7 @@ from kb.taxonomy import FACET_KEYS, Taxonomy
 
 SORTS = ("relevance", "updated", "title")
 PER_PAGE_DEFAULT, PER_PAGE_MAX = 10, 50
-SEARCH_PARAMS = ("q", "page", "per_page", "sort", *FACET_KEYS)
+SEARCH_PARAMS = ("q", "page", "per_page", "sort", "correct", *FACET_KEYS)
 
 
 @dataclass(frozen=True)
@@ -33,13 +33,15 @@ class SearchRequest:
     page: int = 1
     per_page: int = PER_PAGE_DEFAULT
     sort: str = "relevance"
+    #: False runs the text as typed, never a spelling correction ("search instead for ...").
+    correct: bool = True
 
     def selected(self, key: str) -> tuple[str, ...]:
         return dict(self.filters).get(key, ())
 
     def cache_key(self) -> tuple:
         """Requests with the same key get the same answer: case and spacing of `q` do not matter."""
-        return (" ".join(self.q.split()).casefold(), self.filters, self.page, self.per_page, self.sort)
+        return (" ".join(self.q.split()).casefold(), self.filters, self.page, self.per_page, self.sort, self.correct)
 
 
 def parse_request(params: Mapping[str, Sequence[str]], taxonomy: Taxonomy, limits: Limits = Limits()) -> SearchRequest:
@@ -53,12 +55,15 @@ def parse_request(params: Mapping[str, Sequence[str]], taxonomy: Taxonomy, limit
     sort = single(params, "sort") or "relevance"
     if sort not in SORTS:
         raise BadParameter(f"sort must be one of {', '.join(SORTS)}", param="sort")
+    correct = single(params, "correct") or "true"
+    if correct not in ("true", "false"):
+        raise BadParameter("correct must be true or false", param="correct")
     filters = []
     for key in FACET_KEYS:
         values = facet_values(params.get(key, ()), key, taxonomy)
         if values:
             filters.append((key, tuple(sorted(set(values)))))
-    return SearchRequest(q=q.strip(), filters=tuple(filters), page=page, per_page=per_page, sort=sort)
+    return SearchRequest(q=q.strip(), filters=tuple(filters), page=page, per_page=per_page, sort=sort, correct=correct == "true")
 
 
 def query_text(params: Mapping[str, Sequence[str]], limits: Limits) -> str:

@@ -73,7 +73,7 @@ class SearchLinks:
         self.search = search
 
     def url(self, *, q: str | None = None, filters: dict[str, tuple[str, ...]] | None = None,
-            page: int = 1, sort: str | None = None) -> str:
+            page: int = 1, sort: str | None = None, correct: bool | None = None) -> str:
         chosen = dict(self.search.filters) if filters is None else filters
         pairs: list[tuple[str, str]] = []
         text = self.search.q if q is None else q
@@ -88,13 +88,16 @@ class SearchLinks:
             pairs.append(("per_page", str(self.search.per_page)))
         if page != 1:
             pairs.append(("page", str(page)))
+        if text and not (self.search.correct if correct is None else correct):
+            pairs.append(("correct", "false"))
         return "/?" + urlencode(pairs) if pairs else "/"
 
     def page(self, number: int) -> str:
         return self.url(page=number)
 
-    def corrected(self, text: str) -> str:
-        return self.url(q=text)
+    def as_typed(self) -> str:
+        """This search with the words as typed, never corrected ("search instead for ...")."""
+        return self.url(correct=False)
 
     def clear(self, key: str | None = None) -> str:
         """Without facet `key`'s selection, or without any selection when no key is given."""
@@ -125,6 +128,13 @@ def long_date(iso: str | None) -> str:
         return ""
     day = dt.date.fromisoformat(iso)
     return f"{day.day} {day:%B %Y}"
+
+
+@bp.app_template_filter("either")
+def either(words: list[str]) -> str:
+    """['eczema', 'rosacea'] -> '“eczema” or “rosacea”' (escaped by the template as text)."""
+    quoted = [f"“{word}”" for word in words]
+    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " or " + quoted[-1]
 
 
 @bp.app_context_processor

@@ -140,3 +140,10 @@ def test_unreadable_or_malformed_rules_files_are_one_problem_each(tmp_path):
     broken.write_text("- just a list\n")
     assert "must be a mapping with a 'rules' list" in load_rules(broken).problems[0].message
     assert LEVELS == ("emergency", "urgent", "info")
+
+
+def test_the_staff_page_shows_notices_above_the_results_on_every_page(rules_client):
+    for url in ["/?q=swollen+throat+cost", "/?q=swollen+throat+cost&per_page=1&page=2", "/?q=swollen+throat+cost&procedure=laser-resurfacing"]:
+        page = rules_client.get(url).get_data(as_text=True)
+        assert 'class="notice notice-emergency" role="note"' in page and "Call emergency services" in page, url
+        assert page.index("notice-emergency") < page.index("result-summary")

@@ -76,10 +76,18 @@ def test_pagination_links_carry_the_search(client):
     assert '<input type="hidden" name="per_page" value="2">' in page
 
 
-def test_did_you_mean_links_to_the_corrected_search(client):
+def test_a_corrected_search_offers_the_words_as_typed(client):
     page = client.get("/?q=micronedling").get_data(as_text=True)
-    assert "Did you mean" in page
-    assert "/?q=microneedling" in hrefs(page)
+    assert "Showing results for <strong>microneedling</strong>" in page
+    assert "/?q=micronedling&correct=false" in hrefs(page)
+    as_typed = client.get("/?q=micronedling&correct=false").get_data(as_text=True)
+    assert "Showing results for" not in as_typed and "No article mentions “micronedling”" in as_typed
+
+
+def test_unmatched_words_and_notices_are_said_above_the_results(client):
+    page = client.get("/?q=qwertyuiop+cost").get_data(as_text=True)
+    assert "No article mentions “qwertyuiop”: these articles match your other words." in page
+    assert page.index("No article mentions") < page.index('class="hits"')
 
 
 def test_empty_state_offers_what_to_try_and_the_topics(client):
