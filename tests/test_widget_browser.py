@@ -239,3 +239,25 @@ def test_developer_page_shows_the_snippet_and_a_live_preview(page, live_site):
     page.get_by_label("Number of results (1 to 10)").fill("2")
     page.get_by_role("button", name="Update the snippet and preview").click()
     expect(page.locator("#snippet")).to_contain_text('data-results="2"')
+
+
+def test_widget_says_what_it_did_not_find_and_shows_urgent_notices(page, live_site, clinic_sites, screenshots):
+    page.goto(host_page(clinic_sites["allowed"], live_site.url, name="honest.html", css=""))
+    status = page.locator("#kb-search .status")
+    box(page).fill("trouble breathing after numbing cream")
+    notice = page.locator("#kb-search .notice.emergency")
+    expect(notice).to_contain_text("emergency care")
+    expect(status).to_contain_text("No article mentions \u201ctrouble\u201d or \u201cbreathing\u201d.")
+    page.screenshot(path=screenshots / "widget-emergency-notice.png", full_page=True)
+
+    box(page).fill("eczema laser")
+    expect(status).to_contain_text("No article mentions \u201ceczema\u201d.")
+    expect(status).to_contain_text("These match your other words.")
+    expect(page.locator("#kb-search .notice")).to_have_count(0)
+
+    sent = api_searches(page, live_site)
+    box(page).fill("microneedlign cost")
+    expect(status).to_contain_text("Showing results for \u201cmicroneedling cost\u201d. Search instead for microneedlign cost.")
+    status.get_by_role("button", name="microneedlign cost").click()
+    expect(status).to_contain_text("No article mentions \u201cmicroneedlign\u201d.")
+    assert any("correct=false" in url for url in sent), sent

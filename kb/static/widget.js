@@ -4,7 +4,8 @@
  * Options (data- attributes on the script tag): data-placeholder, data-results (1-10),
  * data-new-tab, data-scar-type / data-procedure / data-side-effect / data-cost (comma lists).
  * Theme: set --kb-accent, --kb-text, --kb-background, --kb-border, --kb-mark, --kb-font,
- * --kb-radius on the target element. Everything renders in a shadow root: the page's CSS
+ * --kb-radius, and for notices --kb-emergency-*, --kb-urgent-*, --kb-notice-* (-border,
+ * -background) on the target element. Everything renders in a shadow root: the page's CSS
  * does not reach in, and the widget's CSS does not reach out. */
 (() => {
   "use strict";
@@ -34,9 +35,14 @@ li:first-child{border-top:0}
 li[aria-selected=true]{background:rgba(11,92,173,.08);outline:2px solid var(--kb-accent,#0b5cad);outline-offset:-2px}
 a{font:inherit;font-size:1em;font-weight:600;color:var(--kb-accent,#0b5cad);text-decoration:underline}
 p{margin:.2em 0 0;font-size:.9em}
-mark{background:var(--kb-mark,#fff0a8);color:inherit;padding:0 .1em}`;
+mark{background:var(--kb-mark,#fff0a8);color:inherit;padding:0 .1em}
+.notices:empty{display:none}
+.notice{margin:.4em 0 0;padding:.5em .75em;border:2px solid var(--kb-notice-border,#0b5cad);border-left-width:6px;border-radius:var(--kb-radius,6px);background:var(--kb-notice-background,#f2f5f8);color:var(--kb-text,#1d2329)}
+.notice.emergency{border-color:var(--kb-emergency-border,#a4161a);background:var(--kb-emergency-background,#fdecea)}
+.notice.urgent{border-color:var(--kb-urgent-border,#b45309);background:var(--kb-urgent-background,#fff4e5)}
+.notice strong{display:block}`;
 
-  let root, input, status, list;
+  let root, input, status, notices, list;
   let timer = 0;
   let inFlight = null;
   let newest = 0; // number of the newest search; an older answer is never shown
@@ -49,7 +55,7 @@ mark{background:var(--kb-mark,#fff0a8);color:inherit;padding:0 .1em}`;
       script.after(host);
     }
     const shadow = host.shadowRoot || host.attachShadow({ mode: "open" });
-    const css = CSS + (data.theme === "dark" ? ".kb{--kb-text:#eef2f6;--kb-background:#1d2329;--kb-border:#6b7683;--kb-accent:#8cc4ff;--kb-mark:#6b5a00}" : "");
+    const css = CSS + (data.theme === "dark" ? ".kb{--kb-text:#eef2f6;--kb-background:#1d2329;--kb-border:#6b7683;--kb-accent:#8cc4ff;--kb-mark:#6b5a00;--kb-notice-background:#22303d;--kb-emergency-background:#3d1113;--kb-emergency-border:#ff8a8a;--kb-urgent-background:#3a2806;--kb-urgent-border:#f0a75a}" : "");
     const nodes = [];
     // A constructed stylesheet is not an inline <style>, so a host page's strict CSP allows it.
     if (shadow.adoptedStyleSheets && window.CSSStyleSheet && CSSStyleSheet.prototype.replaceSync) {
@@ -68,8 +74,9 @@ mark{background:var(--kb-mark,#fff0a8);color:inherit;padding:0 .1em}`;
       placeholder: data.placeholder || "Search our treatment articles", maxlength: "200",
     });
     status = el("div", { class: "status", role: "status", "aria-live": "polite" });
+    notices = el("div", { class: "notices", role: "region", "aria-label": "Important", "aria-live": "polite" });
     list = el("ul", { id: `${id}-list`, role: "listbox", "aria-label": "Articles", hidden: "" });
-    root.append(label, input, status, list);
+    root.append(label, input, notices, status, list);
     shadow.replaceChildren(...nodes, root);
     input.addEventListener("input", () => {
       clearTimeout(timer);
@@ -86,15 +93,16 @@ mark{background:var(--kb-mark,#fff0a8);color:inherit;padding:0 .1em}`;
     return node;
   }
 
-  function apiUrl(text) {
+  function apiUrl(text, asTyped) {
     const params = new URLSearchParams({ q: text, per_page: String(results) });
+    if (asTyped) params.set("correct", "false");
     for (const [option, key] of Object.entries(FACETS)) {
       for (const value of (data[option] || "").split(",")) if (value.trim()) params.append(key, value.trim());
     }
     return `${origin}/api/v1/search?${params}`;
   }
 
-  function search() {
+  function search(asTyped) {
     const text = input.value.trim();
     if (inFlight) inFlight.abort();
     const number = ++newest;
@@ -102,10 +110,11 @@ mark{background:var(--kb-mark,#fff0a8);color:inherit;padding:0 .1em}`;
       inFlight = null;
       show([]);
       say("");
+      notices.replaceChildren();
       return;
     }
     inFlight = new AbortController();
-    fetch(apiUrl(text), { signal: inFlight.signal, credentials: "omit", headers: { Accept: "application/json" } })
+    fetch(apiUrl(text, asTyped === true), { signal: inFlight.signal, credentials: "omit", headers: { Accept: "application/json" } })
       .then((response) => response.json().then((body) => ({ response, body }), () => ({ response, body: {} })))
       .then(({ response, body }) => {
         if (number !== newest) return;
@@ -116,7 +125,8 @@ mark{background:var(--kb-mark,#fff0a8);color:inherit;padding:0 .1em}`;
           show([]);
           return;
         }
-        show(body.hits, body.total ? found(body.hits.length, body.total) : `No articles match \u201c${text}\u201d.`, body.corrected);
+        notices.replaceChildren(...(body.notices || []).map(notice));
+        show(body.hits, summary(body, text), body.corrected, text);
       })
       .catch((error) => {
         if (error.name === "AbortError" || number !== newest) return;
@@ -140,7 +150,21 @@ mark{background:var(--kb-mark,#fff0a8);color:inherit;padding:0 .1em}`;
     status.textContent = message;
   }
 
-  function show(hits, message, corrected) {
+  /* What the answer found, in words: how many articles, and the query words no article has. */
+  function summary(body, text) {
+    const missing = (body.unmatched || []).map((word) => `\u201c${word}\u201d`);
+    const none = missing.length ? `No article mentions ${missing.length > 1 ? `${missing.slice(0, -1).join(", ")} or ${missing[missing.length - 1]}` : missing[0]}.` : "";
+    if (!body.total) return none || `No articles match \u201c${text}\u201d.`;
+    return none ? `${none} ${found(body.hits.length, body.total)} These match your other words.` : found(body.hits.length, body.total);
+  }
+
+  function notice(item) {
+    const box = el("div", { class: `notice ${item.level}`, role: "note" });
+    box.append(el("strong", {}, item.title), document.createTextNode(item.text));
+    return box;
+  }
+
+  function show(hits, message, corrected, typed) {
     active = -1;
     input.removeAttribute("aria-activedescendant");
     list.replaceChildren(...hits.map(option));
@@ -148,13 +172,13 @@ mark{background:var(--kb-mark,#fff0a8);color:inherit;padding:0 .1em}`;
     input.setAttribute("aria-expanded", String(!list.hidden));
     if (message === undefined) return;
     if (corrected) {
-      const again = el("button", { type: "button" }, corrected);
-      again.addEventListener("click", () => {
-        input.value = corrected;
+      // The corrected words were run: say so, and offer the words as typed.
+      const instead = el("button", { type: "button" }, typed);
+      instead.addEventListener("click", () => {
         input.focus();
-        search();
+        search(true);
       });
-      status.replaceChildren("Showing results for ", again, ".");
+      status.replaceChildren(`Showing results for \u201c${corrected}\u201d. Search instead for `, instead, ".");
     } else {
       say(message);
     }
