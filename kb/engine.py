@@ -197,7 +197,7 @@ class Engine:
         elif not found:
             matches = np.zeros(self._doc_count, dtype=bool)
         else:
-            matches = answering(self.postings, found) & allowed
+            matches = answering(self.postings, found, len(missing)) & allowed
         return TextMatch(clauses, scored, matches, unmatched, None, [term for term, _ in terms])
 
     def _pinned(self, terms: list[str], audience: str) -> list[int]:

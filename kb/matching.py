@@ -25,11 +25,13 @@ from kb.scoring import Clause, Postings, Scores
 COVERAGE_REQUIRED = 0.2
 
 
-def answering(postings: Postings, found: list[Clause]) -> np.ndarray:
+def answering(postings: Postings, found: list[Clause], missing: int = 0) -> np.ndarray:
     """The documents whose words among `found` (clauses some visible document matches) carry
-    at least COVERAGE_REQUIRED of their summed idf."""
+    at least COVERAGE_REQUIRED of the query's summed idf, where each of the `missing` words (no
+    visible document has them) weighs as a word in no document: "bleeding after treatment"
+    is not answered by articles that only say "treatment"."""
     coverage = np.zeros(postings.doc_count)
-    total = 0.0
+    total = missing * postings.idf(0)
     for clause in found:
         docs = postings.word(clause.terms).docs
         weight = postings.idf(len(docs))

@@ -17,6 +17,8 @@ rules:
     notice: {level: urgent, title: Signs of infection, text: Contact the clinic today.}
   - match: [price list]
     pin: laser-comparison
+  - match: [microneedling]
+    notice: {level: info, title: About microneedling, text: Ask the clinic about your skin.}
   - match: [zanzibar]
     notice: {level: info, title: Staff note, text: See the checklist., slug: staff-screening}
 """
@@ -49,8 +51,8 @@ def test_notices_come_most_urgent_first_after_stemming(rules_client):
 
 @pytest.mark.parametrize("params", [{}, {"procedure": "laser-resurfacing"}, {"page": "2", "per_page": "1"}, {"sort": "title"}])
 def test_a_notice_is_never_hidden_by_filters_or_paging(rules_client, params):
-    result = search(rules_client, q="swollen throat cost", **params)
-    assert [n["level"] for n in result["notices"]] == ["emergency"]
+    result = search(rules_client, q="microneedling", **params)
+    assert result["hits"] and [n["title"] for n in result["notices"]] == ["About microneedling"]
 
 
 def test_a_notice_shows_even_when_no_article_matches(rules_client):
@@ -143,7 +145,8 @@ def test_unreadable_or_malformed_rules_files_are_one_problem_each(tmp_path):
 
 
 def test_the_staff_page_shows_notices_above_the_results_on_every_page(rules_client):
-    for url in ["/?q=swollen+throat+cost", "/?q=swollen+throat+cost&per_page=1&page=2", "/?q=swollen+throat+cost&procedure=laser-resurfacing"]:
+    for url in ["/?q=microneedling", "/?q=microneedling&per_page=1&page=2", "/?q=microneedling&procedure=microneedling", "/?q=swollen+throat"]:
         page = rules_client.get(url).get_data(as_text=True)
-        assert 'class="notice notice-emergency" role="note"' in page and "Call emergency services" in page, url
-        assert page.index("notice-emergency") < page.index("result-summary")
+        assert 'class="notice notice-' in page, url
+        assert page.index('class="notice notice-') < page.index("result-summary")
+    assert "Call emergency services" in rules_client.get("/?q=swollen+throat").get_data(as_text=True)

@@ -78,7 +78,7 @@ def test_pagination_links_carry_the_search(client):
 
 def test_a_corrected_search_offers_the_words_as_typed(client):
     page = client.get("/?q=micronedling").get_data(as_text=True)
-    assert "Showing results for <strong>microneedling</strong>" in page
+    assert "Showing results for <span class=\"corrected\">microneedling</span>" in page
     assert "/?q=micronedling&correct=false" in hrefs(page)
     as_typed = client.get("/?q=micronedling&correct=false").get_data(as_text=True)
     assert "Showing results for" not in as_typed and "No article mentions “micronedling”" in as_typed
