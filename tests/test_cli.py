@@ -137,3 +137,12 @@ def test_the_kb_command_indexes_checks_and_searches_in_the_configured_app_alone(
     answer = json.loads(kb(["search", "--json", "cost"], env).stdout)
     assert answer["hits"][0]["slug"] == "microneedling-cost"
     assert "staff-screening" in kb(["search", "--staff", "zanzibar"], env).stdout
+
+
+def test_search_command_says_what_no_article_mentions_and_shows_notices(fresh_app, articles_copy):
+    (articles_copy / "rules.yaml").write_text("rules:\n  - match: [fever]\n    notice: {level: urgent, title: \"Infection?\", text: Call the clinic today.}\n")
+    runner = fresh_app.test_cli_runner()
+    runner.invoke(args=["index"])
+    output = runner.invoke(args=["search", "fever", "cost"]).output
+    assert "URGENT: Infection? Call the clinic today." in output
+    assert "No article mentions fever" in output
