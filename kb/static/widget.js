@@ -121,6 +121,7 @@ mark{background:var(--kb-mark,#fff0a8);color:inherit;padding:0 .1em}
         if (!response.ok) {
           const message = (body.error && body.error.message) || `the search service answered ${response.status}`;
           console.error(`kb widget: ${message}`);
+          notices.replaceChildren();
           say(response.status >= 500 ? "Search is not available right now. Please try again later." : `Search is misconfigured: ${message}`);
           show([]);
           return;
@@ -178,7 +179,7 @@ mark{background:var(--kb-mark,#fff0a8);color:inherit;padding:0 .1em}
         input.focus();
         search(true);
       });
-      status.replaceChildren(`Showing results for \u201c${corrected}\u201d. Search instead for `, instead, ".");
+      status.replaceChildren(`Showing results for \u201c${corrected}\u201d. ${message} Search instead for `, instead, ".");
     } else {
       say(message);
     }
