@@ -223,7 +223,7 @@ class Engine:
             sort = request.sort if text is not None or request.sort != "relevance" else "updated"
             candidates = np.flatnonzero(final)
             ordered = candidates[self.cards.sort_order(sort, candidates)[:wanted]]
-        shown = ordered[(request.page - 1) * request.per_page:].tolist()
+        shown = ordered[(request.page - 1) * request.per_page : wanted].tolist()
         snippets = self._snippets(text.clauses if text else None, shown)
         shown_scores = text.scored.scores[shown].tolist() if by_score else [0] * len(shown)
         hits = []

@@ -319,7 +319,7 @@ def _update_locked(store, loaded, taxonomy, rules, full, progress) -> IndexRepor
         _write(ix, changed, gone, taxonomy, rebuild, progress)
         ix.close()
         _write_copy(tmp / TAXONOMY_COPY, Path(taxonomy.path).read_text(encoding="utf-8"))
-        _write_copy(tmp / RULES_COPY, rules.text)
+        _write_copy(tmp / RULES_COPY, rules.published())
         Manifest(
             SCHEMA_VERSION, taxonomy.fingerprint, {slug: o.content_hash for slug, o in outlines.items()},
             dt.datetime.now(dt.timezone.utc).isoformat(), {slug: o.to_json() for slug, o in outlines.items()},

@@ -52,11 +52,30 @@ class Rule:
 
 @dataclass(frozen=True)
 class RuleSet:
+    """Rules that passed every check, the problems of those that did not, and the file they came from."""
+
     rules: tuple[Rule, ...] = ()
     problems: tuple[Problem, ...] = ()
     #: Changes whenever the file does: a changed rules file makes `kb index` publish a new version.
     fingerprint: str = ""
     text: str = ""
+
+    def published(self) -> str:
+        """The valid rules as a rules file: what an index version serves (never a rejected rule)."""
+        if not self.rules:
+            return ""
+        return yaml.safe_dump({"rules": [_as_data(rule) for rule in self.rules]}, allow_unicode=True, sort_keys=False)
+
+
+def _as_data(rule: Rule) -> dict:
+    data: dict = {"match": list(rule.phrases)}
+    if rule.notice is not None:
+        data["notice"] = {"level": rule.notice.level, "title": rule.notice.title, "text": rule.notice.text}
+        if rule.notice.slug:
+            data["notice"]["slug"] = rule.notice.slug
+    if rule.pin:
+        data["pin"] = rule.pin
+    return data
 
 
 def load_rules(path: str | Path, known_slugs: Iterable[str] | None = None) -> RuleSet:
@@ -106,7 +125,7 @@ def _rule(node: yaml.Node, slugs: set[str] | None) -> tuple[Rule | None, list[tu
         return None, [(line, "a rule must be a mapping with 'match' and a 'notice' or a 'pin'")]
     data = yaml.SafeLoader(yaml.serialize(node)).get_single_data()
     lines = {key.value: key.start_mark.line + 1 for key, _ in node.value}
-    problems = [(lines[key], f"unknown rule key '{key}'; known: {', '.join(RULE_KEYS)}") for key in data if key not in RULE_KEYS]
+    problems = [(lines.get(key, line), f"unknown rule key '{key}'; known: {', '.join(RULE_KEYS)}") for key in data if key not in RULE_KEYS]
     phrases = data.get("match")
     if isinstance(phrases, str):
         phrases = [phrases]
@@ -118,7 +137,7 @@ def _rule(node: yaml.Node, slugs: set[str] | None) -> tuple[Rule | None, list[tu
     notice = _notice(data.get("notice"), lines.get("notice", line), slugs, problems) if "notice" in data else None
     pin = data.get("pin")
     if pin is not None and not _known_slug(pin, slugs):
-        problems.append((lines["pin"], f"pin: no article '{pin}'"))
+        problems.append((lines.get("pin", line), f"pin: no article '{pin}'"))
     return Rule(tuple(p.strip() for p in phrases), notice, pin, line), problems
 
 

@@ -150,3 +150,35 @@ def test_the_staff_page_shows_notices_above_the_results_on_every_page(rules_clie
         assert 'class="notice notice-' in page, url
         assert page.index('class="notice notice-') < page.index("result-summary")
     assert "Call emergency services" in rules_client.get("/?q=swollen+throat").get_data(as_text=True)
+
+
+def test_several_pins_never_overflow_a_page_or_repeat(articles_copy, tmp_path):
+    pins = "".join(f"  - match: [price list]\n    pin: {slug}\n" for slug in ("laser-comparison", "side-effects", "numbing-and-pain"))
+    (articles_copy / "rules.yaml").write_text("rules:\n" + pins)
+    build(articles_copy, tmp_path / "index")
+    app = make_app(articles_copy, tmp_path / "index", tmp_path / "instance", RATELIMIT_ENABLED=False)
+    try:
+        client = app.test_client()
+        pages = [search(client, q="price list", per_page="1", page=str(n))["hits"] for n in (1, 2, 3)]
+        assert [len(hits) for hits in pages] == [1, 1, 1]
+        assert [hits[0]["slug"] for hits in pages] == ["laser-comparison", "side-effects", "numbing-and-pain"]
+    finally:
+        app.extensions["kb.search"].close()
+
+
+def test_a_rejected_rule_is_never_served(fresh_app, articles_copy):
+    """kb index publishes the rules that passed its checks, not the file as written."""
+    (articles_copy / "rules.yaml").write_text(
+        "rules:\n"
+        "  - match: [fever]\n    notice: {level: urgent, title: Ghost link, text: To nowhere., slug: no-such-article}\n"
+        "  - match: [the, pus]\n    notice: {level: urgent, title: Stop words, text: Rejected whole.}\n"
+        "  - match: [rash]\n    notice: {level: info, title: Kept, text: Still applies.}\n"
+        "  - {match: [itch], 1: odd key, <<: {pin: no-such-article}}\n"
+    )
+    runner = fresh_app.test_cli_runner()
+    result = runner.invoke(args=["index"])
+    assert result.exit_code == 1 and "unknown rule key '1'" in result.output and "Traceback" not in result.output
+    client = fresh_app.test_client()
+    for q in ("fever", "pus", "itch"):
+        assert client.get(f"/api/v1/search?q={q}").get_json()["notices"] == [], q
+    assert [n["title"] for n in client.get("/api/v1/search?q=rash").get_json()["notices"]] == ["Kept"]
