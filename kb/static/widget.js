@@ -3,9 +3,8 @@
  *   <script src="https://KB-HOST/widget.js" data-target="#kb-search" defer></script>
  * Options (data- attributes on the script tag): data-placeholder, data-results (1-10),
  * data-new-tab, data-scar-type / data-procedure / data-side-effect / data-cost (comma lists).
- * Theme: set --kb-accent, --kb-text, --kb-background, --kb-border, --kb-mark, --kb-font,
- * --kb-radius, and for notices --kb-emergency-*, --kb-urgent-*, --kb-notice-* (-border,
- * -background) on the target element. Everything renders in a shadow root: the page's CSS
+ * Theme: --kb-accent, -text, -background, -border, -mark, -font, -radius, and for notices
+ * --kb-{emergency,urgent,notice}-{border,background}, set on the target element. Everything renders in a shadow root: the page's CSS
  * does not reach in, and the widget's CSS does not reach out. */
 (() => {
   "use strict";
@@ -151,7 +150,7 @@ mark{background:var(--kb-mark,#fff0a8);color:inherit;padding:0 .1em}
     status.textContent = message;
   }
 
-  /* What the answer found, in words: how many articles, and the query words no article has. */
+  // How many articles were found, and the query's words no article has.
   function summary(body, text) {
     const missing = (body.unmatched || []).map((word) => `\u201c${word}\u201d`);
     const none = missing.length ? `No article mentions ${missing.length > 1 ? `${missing.slice(0, -1).join(", ")} or ${missing[missing.length - 1]}` : missing[0]}.` : "";
