@@ -1,6 +1,8 @@
 """The clinic knowledge-base search service: create_app() builds the Flask app."""
 from __future__ import annotations
 
+import hashlib
+
 from flask import Flask
 
 from kb.config import configured_app, ensure_secret_key
@@ -14,12 +16,15 @@ def create_app(test_config: dict | None = None) -> Flask:
     from kb import api, auth, cli, handlers, security, web, widget
     from kb.accounts import StaffAccounts
     from kb.answers import AnswerCache
+    from kb.insights.recorder import Recorder
     from kb.ranking import Ranking
     from kb.service import SearchService
 
-    app.extensions["kb.search"] = SearchService(app.config["INDEX_DIR"], Ranking.from_settings(app.config))
+    search_key = hashlib.sha256(b"kb search_id " + str(app.config["SECRET_KEY"]).encode()).digest()
+    app.extensions["kb.search"] = SearchService(app.config["INDEX_DIR"], Ranking.from_settings(app.config), search_key)
     app.extensions["kb.answers"] = AnswerCache(int(app.config["ANSWER_CACHE_SIZE"]))
     app.extensions["kb.accounts"] = StaffAccounts(app.instance_path)
+    app.extensions["kb.insights"] = Recorder.from_settings(app.config)
     app.register_blueprint(api.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(web.bp)

@@ -8,13 +8,14 @@ from typing import Any, Callable, Hashable
 
 import orjson
 import yaml
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, current_app, g, jsonify, request
 from flask_cors import CORS
 from werkzeug.http import quote_etag
 
 from kb.articles import PUBLIC
 from kb.errors import BadParameter
-from kb.extensions import answer_cache, search_limits, search_service
+from kb.extensions import answer_cache, insights_recorder, phone_regions, search_limits, search_service
+from kb.insights.events import MAX_EVENT_BYTES, SearchRecord, parse_event
 from kb.parameters import Limits, SearchRequest, parse_request, query_text
 from kb.settings import split_origins
 from kb.taxonomy import Taxonomy
@@ -23,20 +24,23 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 #: The public API answers for the public, whoever asks: a signed-in browser gets the same answers.
 AUDIENCE = PUBLIC
 VERSION_HEADER = "KB-Index-Version"
+#: navigator.sendBeacon sends text/plain, which needs no CORS preflight; scripts may send JSON.
+EVENT_TYPES = ("application/json", "text/plain")
 
 
 def enable_cors(app) -> None:
     """CORS for the public API only, and only for the configured origins (none by default)."""
     origins = split_origins(app.config["CORS_ORIGINS"])
     if origins:
-        CORS(app, resources={r"/api/*": {"origins": origins}}, methods=["GET", "OPTIONS"], max_age=600)
+        CORS(app, resources={r"/api/*": {"origins": origins}}, methods=["GET", "POST", "OPTIONS"], max_age=600)
 
 
 def _params() -> dict[str, list[str]]:
     return {name: request.args.getlist(name) for name in request.args}
 
 
-def _cached(version: str, checked: Callable[[], tuple[Hashable, Any]], build: Callable[[Any], dict]) -> Response:
+def _cached(version: str, checked: Callable[[], tuple[Hashable, Any]], build: Callable[[Any], dict],
+            summary: Callable[[Any, dict], Any] = lambda request, answer: None) -> Response:
     """Answer with ETag and Cache-Control; the ETag is known before any work, so a revalidation costs nothing.
 
     `checked()` checks the request's parameters and returns (key, request): the parameters
@@ -45,6 +49,8 @@ def _cached(version: str, checked: Callable[[], tuple[Hashable, Any]], build: Ca
     the same answer. Answers are kept under the key, and the request as sent (path and query
     string) is kept as an alias of it, so a repeat is answered without its parameters being
     parsed, checked and hashed again. A bad parameter raises before anything is kept.
+    `summary(request, answer)` is kept beside the answer (what insights record of it) and
+    handed to `after_answer` on every request, the cached and the revalidated ones too.
     """
     answers = answer_cache()
     as_sent = (request.path, request.query_string)
@@ -52,16 +58,18 @@ def _cached(version: str, checked: Callable[[], tuple[Hashable, Any]], build: Ca
     if found is None:
         key, parsed = checked()
         answer_key = (request.path, key)
-        found = answers.get(version, AUDIENCE, answer_key, lambda: _answer(version, answer_key, build(parsed)))
+        found = answers.get(version, AUDIENCE, answer_key, lambda: _answer(version, answer_key, parsed, build, summary))
         answers.alias(version, AUDIENCE, as_sent, answer_key)
-    digest, body, headers = found
+    digest, body, headers, kept_summary = found
+    g.answer_summary = kept_summary
     if request.if_none_match.contains(digest):
         return Response(status=304, headers=headers)
     return Response(body, mimetype="application/json", headers=headers)
 
 
-def _answer(version: str, answer_key: tuple[str, Hashable], answer: dict) -> tuple[str, bytes, list[tuple[str, str]]]:
-    """What is kept of an answer: its ETag's digest, its encoded body, and its headers."""
+def _answer(version: str, answer_key: tuple[str, Hashable], parsed, build, summary) -> tuple[str, bytes, list[tuple[str, str]], Any]:
+    """What is kept of an answer: its ETag's digest, its encoded body, its headers and its summary."""
+    answer = build(parsed)
     path, key = answer_key
     digest = hashlib.sha256(repr((version, path, AUDIENCE, key)).encode()).hexdigest()[:32]
     headers = [
@@ -70,7 +78,7 @@ def _answer(version: str, answer_key: tuple[str, Hashable], answer: dict) -> tup
         (VERSION_HEADER, version),
         ("Cache-Control", f"public, max-age={int(current_app.config['API_CACHE_SECONDS'])}"),
     ]
-    return digest, _encoded(answer), headers
+    return digest, _encoded(answer), headers, summary(parsed, answer)
 
 
 def _encoded(answer: dict) -> bytes:
@@ -93,7 +101,52 @@ def search():
         search_request = parse_request(_params(), engine.taxonomy, search_limits())
         return search_request.cache_key(), search_request
 
-    return _cached(engine.version, checked, lambda search_request: _public_result(engine.search(search_request, AUDIENCE)))
+    response = _cached(
+        engine.version, checked, lambda search_request: _public_result(engine.search(search_request, AUDIENCE)), search_summary
+    )
+    if g.answer_summary is not None and analytics_wanted():
+        insights_recorder().add("searches", g.answer_summary.row())
+    return response
+
+
+def search_summary(search_request: SearchRequest, answer: dict) -> SearchRecord | None:
+    """What insights keep of a search: its first page only (the other pages are the same question)."""
+    if search_request.page != 1 or not (search_request.q or search_request.filters):
+        return None
+    return SearchRecord.of(search_request.q, answer, search_request.filters, phone_regions())
+
+
+def analytics_wanted() -> bool:
+    """False for `analytics=false`: a widget's as-you-type searches, before the patient settles."""
+    return request.args.get("analytics") != "false"
+
+
+@bp.post("/events")
+def events():
+    """A click or a "was this helpful?" answer, from the widget's or a page's sendBeacon."""
+    _only()
+    check_event_origin()
+    if (request.content_length or 0) > MAX_EVENT_BYTES:
+        raise BadParameter(f"the body must be at most {MAX_EVENT_BYTES} bytes", param="body")
+    if request.mimetype not in EVENT_TYPES:
+        raise BadParameter(f"Content-Type must be {' or '.join(EVENT_TYPES)}", param="Content-Type")
+    body = request.stream.read(MAX_EVENT_BYTES + 1)
+    if len(body) > MAX_EVENT_BYTES:
+        raise BadParameter(f"the body must be at most {MAX_EVENT_BYTES} bytes", param="body")
+    engine = search_service().engine()
+    table, row = parse_event(body, lambda slug: engine.is_visible(slug, AUDIENCE))
+    insights_recorder().add(table, row)
+    return Response(status=204)
+
+
+def check_event_origin() -> None:
+    """A page on another site may send events only if it may call the API (KB_CORS_ORIGINS):
+    a beacon is a simple request that no preflight stops, so the origin is checked here."""
+    origin = request.headers.get("Origin")
+    if origin is None or origin == request.host_url.rstrip("/"):
+        return
+    if origin.rstrip("/") not in split_origins(current_app.config["CORS_ORIGINS"]):
+        raise BadParameter(f"events from {origin[:100]} are not accepted (KB_CORS_ORIGINS)", param="Origin", status=403, code="forbidden_origin")
 
 
 def _public_result(result: dict) -> dict:

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import hmac
 import html
 import math
+import secrets
 import time
 from typing import Sequence
 
@@ -45,18 +47,22 @@ SNIPPET_CHARS, SNIPPET_SURROUND, SNIPPET_FRAGMENTS = 220, 70, 2
 CLAUSES_KEPT = 50_000
 
 
-def search_id(version: str, audience: str, request: SearchRequest) -> str:
-    """The same token for the same search of the same index version: it names the search, never
-    the person (click and feedback events echo it)."""
-    return hashlib.sha256(repr((version, audience, request.cache_key())).encode("utf-8")).hexdigest()[:16]
+def search_id(key: bytes, version: str, audience: str, request: SearchRequest) -> str:
+    """The same token for the same question (words, filters, sort; any page) of the same index
+    version: it names the search, never the person (click and feedback events echo it). Keyed
+    with the service's secret, so that nobody else can tell which query a token stands for."""
+    named = repr((version, audience, request.question_key())).encode("utf-8")
+    return hmac.new(key, named, hashlib.sha256).hexdigest()[:16]
 
 
 class Engine:
     """Search, articles, similar articles and completions over one index version."""
 
-    def __init__(self, store: IndexStore, version: str, ranking: Ranking | None = None):
+    def __init__(self, store: IndexStore, version: str, ranking: Ranking | None = None, search_key: bytes | None = None):
         english = english_words()  # first: a missing dictionary must not leave index files open
         self.version = version
+        # Workers of one service share its secret, so they name a search alike; alone, any key will do.
+        self._search_key = search_key or secrets.token_bytes(32)
         self.ranking = ranking or Ranking.from_settings()
         self.ix, self.taxonomy = store.open(version)
         self.searcher = self.ix.searcher()
@@ -160,7 +166,7 @@ class Engine:
             "corrected": text.corrected if text else None,
             "unmatched": text.unmatched if text else [],
             "notices": self._notices(text.terms, audience) if text else [],
-            "search_id": search_id(self.version, audience, request),
+            "search_id": search_id(self._search_key, self.version, audience, request),
             "total": total,
             "page": request.page,
             "per_page": request.per_page,
@@ -245,6 +251,10 @@ class Engine:
 
     def facet_totals(self, audience: str = PUBLIC) -> dict[str, list[dict]]:
         return self.facets.totals(self._audience[audience])
+
+    def is_visible(self, slug: str, audience: str) -> bool:
+        """Whether `audience` may see the article `slug` (an unknown slug is not visible)."""
+        return self._visible(slug, audience) is not None
 
     def _visible(self, slug: str, audience: str) -> int | None:
         docnum = self.searcher.document_number(slug=slug)

@@ -5,6 +5,7 @@ from flask import current_app
 
 from kb.accounts import StaffAccounts
 from kb.answers import AnswerCache
+from kb.insights.recorder import Recorder
 from kb.parameters import Limits
 from kb.service import SearchService
 
@@ -23,3 +24,11 @@ def answer_cache() -> AnswerCache:
 
 def search_limits() -> Limits:
     return Limits.from_settings(current_app.config)
+
+
+def insights_recorder() -> Recorder:
+    return current_app.extensions["kb.insights"]
+
+
+def phone_regions() -> list[str]:
+    return [region.strip().upper() for region in str(current_app.config["ANALYTICS_PHONE_REGIONS"]).split(",") if region.strip()]

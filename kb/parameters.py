@@ -11,7 +11,7 @@ from kb.taxonomy import FACET_KEYS, Taxonomy
 
 SORTS = ("relevance", "updated", "title")
 PER_PAGE_DEFAULT, PER_PAGE_MAX = 10, 50
-SEARCH_PARAMS = ("q", "page", "per_page", "sort", "correct", *FACET_KEYS)
+SEARCH_PARAMS = ("q", "page", "per_page", "sort", "correct", "analytics", *FACET_KEYS)
 
 
 @dataclass(frozen=True)
@@ -43,6 +43,10 @@ class SearchRequest:
         """Requests with the same key get the same answer: case and spacing of `q` do not matter."""
         return (" ".join(self.q.split()).casefold(), self.filters, self.page, self.per_page, self.sort, self.correct)
 
+    def question_key(self) -> tuple:
+        """The cache key without paging: every page of one search is the same question."""
+        return (" ".join(self.q.split()).casefold(), self.filters, self.sort, self.correct)
+
 
 def parse_request(params: Mapping[str, Sequence[str]], taxonomy: Taxonomy, limits: Limits = Limits()) -> SearchRequest:
     """Check search parameters (name -> list of values); every problem names its parameter."""
@@ -55,15 +59,15 @@ def parse_request(params: Mapping[str, Sequence[str]], taxonomy: Taxonomy, limit
     sort = single(params, "sort") or "relevance"
     if sort not in SORTS:
         raise BadParameter(f"sort must be one of {', '.join(SORTS)}", param="sort")
-    correct = single(params, "correct") or "true"
-    if correct not in ("true", "false"):
-        raise BadParameter("correct must be true or false", param="correct")
+    correct = boolean(params, "correct")
+    # Whether the search is recorded for insights: the service reads it per request (analytics_wanted).
+    boolean(params, "analytics")
     filters = []
     for key in FACET_KEYS:
         values = facet_values(params.get(key, ()), key, taxonomy)
         if values:
             filters.append((key, tuple(sorted(set(values)))))
-    return SearchRequest(q=q.strip(), filters=tuple(filters), page=page, per_page=per_page, sort=sort, correct=correct == "true")
+    return SearchRequest(q=q.strip(), filters=tuple(filters), page=page, per_page=per_page, sort=sort, correct=correct)
 
 
 def query_text(params: Mapping[str, Sequence[str]], limits: Limits) -> str:
@@ -93,6 +97,15 @@ def single(params: Mapping[str, Sequence[str]], name: str) -> str | None:
     if len(values) > 1:
         raise BadParameter(f"{name} must be given once", param=name)
     return values[0] if values else None
+
+
+def boolean(params: Mapping[str, Sequence[str]], name: str, default: bool = True) -> bool:
+    value = single(params, name)
+    if value is None or value == "":
+        return default
+    if value not in ("true", "false"):
+        raise BadParameter(f"{name} must be true or false", param=name)
+    return value == "true"
 
 
 def _integer(params, name, default, low, high) -> int:

@@ -37,7 +37,9 @@ def protect(app: Flask, *, api: Blueprint, sign_in: Blueprint) -> None:
     if proxies:
         # Behind a load balancer the client address is in X-Forwarded-For; trust only our own hops.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
-    CSRFProtect(app)
+    # The public API changes nothing a signed-in person owns: its events carry no token, and
+    # a beacon from a clinic's page could not send one.
+    CSRFProtect(app).exempt(api)
     Talisman(
         app,
         force_https=False,  # TLS ends at the proxy; HSTS is still sent on requests that arrived over HTTPS

@@ -17,9 +17,10 @@ OLD_LAYOUT_MESSAGE = "the index was built by an older kb; rebuild it with `kb in
 
 
 class SearchService:
-    def __init__(self, index_dir, ranking: Ranking | None = None):
+    def __init__(self, index_dir, ranking: Ranking | None = None, search_key: bytes | None = None):
         self.store = IndexStore(index_dir)
         self.ranking = ranking or Ranking.from_settings()
+        self.search_key = search_key
         self._engine: Engine | None = None
         self._retired: Engine | None = None
         self._unusable: str | None = None  # a version that failed to open, not retried on every request
@@ -57,7 +58,7 @@ class SearchService:
         if manifest is not None and manifest.schema != SCHEMA_VERSION:
             raise IndexUnavailable(OLD_LAYOUT_MESSAGE)
         try:
-            return Engine(self.store, name, self.ranking)
+            return Engine(self.store, name, self.ranking, self.search_key)
         except IndexUnavailable:
             raise
         except ConfigError as exc:  # the English dictionary is missing: one message naming its file

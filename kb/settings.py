@@ -77,6 +77,19 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("RATELIMIT_ENABLED", True, "Turn request rate limits off (load tests only)."),
     Setting("PROXY_COUNT", 0, "Proxies (load balancer, CDN) in front of the service whose X-Forwarded-For is trusted."),
+    Setting("ANALYTICS", True, "Record public searches, clicks and feedback for the staff insights page (nothing that identifies a person)."),
+    Setting(
+        "ANALYTICS_DATABASE_URL",
+        "",
+        "Where insights are recorded: any SQLAlchemy URL (postgresql+psycopg://... when several nodes share one record); empty means insights.sqlite3 in the instance folder.",
+    ),
+    Setting("ANALYTICS_DAYS", 90, "Recorded searches, clicks and feedback older than this many days are deleted."),
+    Setting(
+        "ANALYTICS_PHONE_REGIONS",
+        "GB,US",
+        "Comma-separated regions (ISO 3166 codes) whose national phone numbers are scrubbed from recorded queries; international forms are scrubbed whatever the region.",
+    ),
+    Setting("ANALYTICS_FLUSH_SECONDS", 2.0, "How often each worker writes its queued insights events to the database."),
     Setting("SESSION_HOURS", 12, "How long a staff sign-in lasts, in hours (a clinic day)."),
     Setting(
         "SESSION_COOKIE_SECURE",

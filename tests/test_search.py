@@ -3,8 +3,9 @@ import re
 
 import pytest
 
+from kb.engine import search_id
 from kb.errors import BadParameter, NotFound, QueryTooLong
-from kb.parameters import parse_request
+from kb.parameters import SearchRequest, parse_request
 from kb.taxonomy import FACET_KEYS
 
 HOSTILE_QUERIES = [
@@ -359,7 +360,16 @@ def test_the_search_id_names_the_search_not_the_asker(engine):
     first = search_id("Microneedling  cost")
     assert re.fullmatch(r"[0-9a-f]{16}", first)
     assert first == search_id("microneedling cost")
-    assert len({first, search_id("microneedling cost", "staff"), search_id("microneedling cost", page="2", per_page="1")}) == 3
+    # Every page of one question is one search: a click on page 2 counts for it.
+    assert search_id("microneedling cost", page="2", per_page="1") == first
+    assert len({first, search_id("microneedling cost", "staff"), search_id("microneedling cost", sort="title")}) == 3
+
+
+def test_the_search_id_is_keyed_so_only_the_service_can_tell_its_query():
+    request = SearchRequest(q="eczema")
+    one, other = (search_id(key, "v1", "public", request) for key in (b"a" * 32, b"b" * 32))
+    assert one != other
+    assert one == search_id(b"a" * 32, "v1", "public", request)
 
 
 def test_english_words_are_never_corrected_and_typos_are(engine):

@@ -1,0 +1,1 @@
+"""Search insights: what patients search for, click and rate, kept without anything that identifies them."""
