@@ -16,6 +16,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from kb import api, auth, cli, handlers, security, web, widget
     from kb.accounts import StaffAccounts
     from kb.answers import AnswerCache
+    from kb.insights import pages as insights_pages
     from kb.insights.recorder import Recorder
     from kb.ranking import Ranking
     from kb.service import SearchService
@@ -29,6 +30,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(auth.bp)
     app.register_blueprint(web.bp)
     app.register_blueprint(widget.bp)
+    app.register_blueprint(insights_pages.bp)
     handlers.register_error_handlers(app)
     security.protect(app, api=api.bp, sign_in=auth.bp)
     api.enable_cors(app)

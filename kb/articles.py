@@ -14,12 +14,13 @@ import frontmatter
 import yaml
 
 from kb.rendering import Heading, html_to_text, render_markdown
+from kb.reviews import Review, parse_review
 from kb.taxonomy import LISTED_FACETS, SLUG, Taxonomy
 
 #: Who may read an article: everyone, or signed-in staff only. Staff see both.
 PUBLIC, STAFF = "public", "staff"
 AUDIENCES = (PUBLIC, STAFF)
-KNOWN_KEYS = ("title", "summary", *LISTED_FACETS, "cost", "audience", "updated", "sources", "related")
+KNOWN_KEYS = ("title", "summary", *LISTED_FACETS, "cost", "audience", "updated", "reviewed", "sources", "related")
 #: Links between articles, written either as the site path or as the file name.
 INTERNAL_LINK = re.compile(r"\]\((?:/articles/([^)#?\s]+)|([a-z0-9-]+)\.md)(?:#[^)]*)?\)")
 #: A file modified this close to the moment it was read may change again within the same
@@ -99,6 +100,7 @@ class Article:
     facets: dict[str, tuple[str, ...]]
     audience: str = PUBLIC
     updated: dt.date | None = None
+    reviewed: Review | None = None
     price_min: float | None = None
     price_max: float | None = None
     currency: str | None = None
@@ -237,6 +239,7 @@ def _validate(path: Path, meta: dict, lines: dict[str, int], taxonomy: Taxonomy,
     fields.update(
         audience=audience,
         updated=_date(meta.get("updated"), line_of("updated"), problem),
+        reviewed=parse_review(meta.get("reviewed"), line_of("reviewed"), problem, dt.date.today()),
         price_min=price_min, price_max=price_max, currency=currency,
         sources=tuple(_string_list(meta, "sources", line_of("sources"), problem)),
         related=tuple(dict.fromkeys(related)),

@@ -282,7 +282,17 @@ class Engine:
             "sources": details["sources"],
             "related": related,
             "price": price,
+            "reviewed": details.get("reviewed"),
         }
+
+    def articles(self, audience: str) -> list[dict]:
+        """Every article `audience` may see, as cards with their clinical review, by title."""
+        listed = []
+        for docnum in np.flatnonzero(self._audience[audience]):
+            card = self.cards.card(int(docnum))
+            card["reviewed"] = self.searcher.stored_fields(int(docnum))["details"].get("reviewed")
+            listed.append(card)
+        return sorted(listed, key=lambda card: card["title"].casefold())
 
     def similar(self, slug: str, audience: str = PUBLIC, limit: int = SIMILAR_LIMIT, exclude: Sequence[str] = ()) -> list[dict]:
         """Articles this audience may see whose key words resemble `slug`'s body: Whoosh's

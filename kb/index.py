@@ -44,7 +44,7 @@ from kb.wordsets import WordSet
 log = logging.getLogger(__name__)
 
 #: Bump when the schema or the way documents are built changes: existing indexes then rebuild by themselves.
-SCHEMA_VERSION = 7  # 2: Snowball (Porter2) stemming; 3: no positions (nothing reads them); 4: text in a column;
+SCHEMA_VERSION = 8  # 2: Snowball (Porter2) stemming; 3: no positions (nothing reads them); 4: text in a column;
 # 5: the body's term spans in its column; 6: spelling words in a column, analyzers indexing word by word;
 # 7: words left unstemmed (analysis.UNSTEMMED), one text line per block
 CURRENT = "current"
@@ -114,6 +114,7 @@ def document(article: Article, taxonomy: Taxonomy) -> dict:
             "sources": list(article.sources),
             "related": list(article.related),
             "currency": article.currency,
+            "reviewed": article.reviewed.as_dict() if article.reviewed else None,
         },
     }
     for key in FACET_KEYS:

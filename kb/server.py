@@ -35,5 +35,13 @@ def port_in_use(host: str, port: int) -> bool:
     return False
 
 
+#: The access log names the path, never the query string (patients type personal details into
+#: searches), the client's address, its user agent or the page it came from.
+ACCESS_LOG_FORMAT = '%(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms'
+
+
 def run(host: str, port: int, workers: int) -> None:
-    KbServer({"bind": f"{host}:{port}", "workers": workers, "preload_app": False, "accesslog": "-"}).run()
+    KbServer({
+        "bind": f"{host}:{port}", "workers": workers, "preload_app": False,
+        "accesslog": "-", "access_log_format": ACCESS_LOG_FORMAT,
+    }).run()
