@@ -15,7 +15,7 @@ from werkzeug.http import quote_etag
 from kb.articles import PUBLIC
 from kb.errors import BadParameter
 from kb.extensions import answer_cache, insights_recorder, phone_regions, search_limits, search_service
-from kb.insights.events import MAX_EVENT_BYTES, SearchRecord, parse_event
+from kb.insights.events import MAX_EVENT_BYTES, SearchRecord, analytics_wanted, parse_event
 from kb.parameters import Limits, SearchRequest, parse_request, query_text
 from kb.settings import split_origins
 from kb.taxonomy import Taxonomy
@@ -102,23 +102,12 @@ def search():
         return search_request.cache_key(), search_request
 
     response = _cached(
-        engine.version, checked, lambda search_request: _public_result(engine.search(search_request, AUDIENCE)), search_summary
+        engine.version, checked, lambda search_request: _public_result(engine.search(search_request, AUDIENCE)),
+        lambda search_request, answer: SearchRecord.of_search(search_request, answer, phone_regions()),
     )
     if g.answer_summary is not None and analytics_wanted():
         insights_recorder().add("searches", g.answer_summary.row())
     return response
-
-
-def search_summary(search_request: SearchRequest, answer: dict) -> SearchRecord | None:
-    """What insights keep of a search: its first page only (the other pages are the same question)."""
-    if search_request.page != 1 or not (search_request.q or search_request.filters):
-        return None
-    return SearchRecord.of(search_request.q, answer, search_request.filters, phone_regions())
-
-
-def analytics_wanted() -> bool:
-    """False for `analytics=false`: a widget's as-you-type searches, before the patient settles."""
-    return request.args.get("analytics") != "false"
 
 
 @bp.post("/events")

@@ -1,4 +1,4 @@
-"""The `kb` command: index, check, search, serve, user."""
+"""The `kb` command: index, check, search, serve, user, insights."""
 from __future__ import annotations
 
 import json
@@ -16,6 +16,7 @@ from kb.articles import PUBLIC, STAFF
 from kb.errors import KbError
 from kb.folder import LoadResult, load_folder
 from kb.index import IndexStore, update_index
+from kb.insights.command import insights_command
 from kb.parameters import Limits, parse_request
 from kb.rules import RuleSet, check_rules
 from kb.taxonomy import FACET_KEYS, Taxonomy, load_taxonomy
@@ -230,7 +231,7 @@ def user_list_command() -> None:
     click.echo("\n".join(names) if names else f"No staff accounts in {current_app.config['INSTANCE_DIR']} yet: add one with `kb user add NAME`")
 
 
-COMMANDS = (index_command, check_command, search_command, serve_command, user_group)
+COMMANDS = (index_command, check_command, search_command, serve_command, user_group, insights_command)
 
 
 def register(app) -> None:

@@ -13,7 +13,9 @@ from urllib.parse import urlencode
 from flask import Blueprint, render_template, request
 
 from kb import auth
-from kb.extensions import search_limits, search_service
+from kb.articles import PUBLIC
+from kb.extensions import insights_recorder, phone_regions, search_limits, search_service
+from kb.insights.events import SearchRecord, analytics_wanted
 from kb.handlers import PARTIAL_HEADER, is_partial
 from kb.parameters import PER_PAGE_DEFAULT, SEARCH_PARAMS, SearchRequest, parse_request
 from kb.taxonomy import FACET_KEYS
@@ -23,6 +25,13 @@ bp = Blueprint("web", __name__)
 
 #: Pages shown around the current one in the pagination bar ("1 … 4 5 [6] 7 8 … 20").
 PAGE_WINDOW = 2
+#: "Was this helpful?" answered No: the reasons offered (the events endpoint's values).
+FEEDBACK_REASONS = {
+    "not_answered": "It did not answer my question",
+    "hard_to_understand": "It was hard to understand",
+    "out_of_date": "It looks out of date",
+    "other": "Something else",
+}
 SORT_LABELS = {"relevance": "Best match", "updated": "Recently updated", "title": "Title A to Z"}
 
 
@@ -44,6 +53,11 @@ def search_page():
     params = {name: request.args.getlist(name) for name in request.args if name in SEARCH_PARAMS}
     search = parse_request(params, engine.taxonomy, search_limits())
     result = engine.search(search, audience)
+    # A visitor who is not signed in is a patient: their searches count for the insights page.
+    # The page's script records the searches it loads itself (settled ones only) through the API.
+    record = SearchRecord.of_search(search, result, phone_regions()) if audience == PUBLIC else None
+    if record is not None and not is_partial() and analytics_wanted():
+        insights_recorder().add("searches", record.row())
     context = {
         "result": result,
         "search": search,
@@ -53,6 +67,9 @@ def search_page():
         "sort_labels": SORT_LABELS,
         # The empty state offers every topic this audience can browse.
         "topics": engine.facet_totals(audience) if not result["total"] else None,
+        "recorded": record is not None,
+        # Clicks on any page of a patient's search count for it (a search_id names every page).
+        "tracked": audience == PUBLIC and bool(search.q or search.filters),
     }
     return render_template("web/_regions.html" if is_partial() else "web/search.html", **context)
 
@@ -63,7 +80,9 @@ def article_page(slug: str):
     audience = auth.audience()
     article = engine.article(slug, audience)
     similar = engine.similar(slug, audience, exclude=[item["slug"] for item in article["related"]])
-    return render_template("web/article.html", article=article, similar=similar, taxonomy=engine.taxonomy)
+    return render_template(
+        "web/article.html", article=article, similar=similar, taxonomy=engine.taxonomy, feedback_reasons=FEEDBACK_REASONS.items()
+    )
 
 
 class SearchLinks:
@@ -91,6 +110,10 @@ class SearchLinks:
         if text and not (self.search.correct if correct is None else correct):
             pairs.append(("correct", "false"))
         return "/?" + urlencode(pairs) if pairs else "/"
+
+    def api(self) -> str:
+        """This search's first page from the public API (what the page's script records)."""
+        return "/api/v1/search" + self.url(page=1)[1:]
 
     def page(self, number: int) -> str:
         return self.url(page=number)

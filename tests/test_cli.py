@@ -125,7 +125,7 @@ def test_kb_serve_builds_the_index_and_answers_the_contract(articles_copy, tmp_p
 def test_the_kb_command_offers_the_contracts_commands_and_nothing_else(articles_copy, tmp_path):
     """Plugins of installed packages (Flask-Limiter's `limiter`) are not scanned for: `kb index` starts sooner."""
     listed = kb(["--help"], kb_env(articles_copy, tmp_path / "index", tmp_path / "instance")).stdout
-    assert {line.split()[0] for line in listed.split("Commands:")[1].strip().splitlines()} == {"check", "index", "search", "serve", "user"}
+    assert {line.split()[0] for line in listed.split("Commands:")[1].strip().splitlines()} == {"check", "index", "insights", "search", "serve", "user"}
 
 
 @pytest.mark.slow

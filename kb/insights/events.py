@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Callable, Iterable
 
 import orjson
+from flask import request
 
 from kb.errors import BadParameter
 from kb.insights.scrub import scrub
@@ -51,11 +52,24 @@ class SearchRecord:
             search_id=answer["search_id"],
         )
 
+    @classmethod
+    def of_search(cls, search, answer: dict, phone_regions: Iterable[str]) -> "SearchRecord | None":
+        """What is kept of a search (a SearchRequest and its answer), or None: only a search
+        with words or filters, on its first page, is one (other pages ask the same question)."""
+        if search.page != 1 or not (search.q or search.filters):
+            return None
+        return cls.of(search.q, answer, search.filters, phone_regions)
+
     def row(self) -> dict:
         return {
             "query": self.query, "results": self.results, "unmatched": self.unmatched,
             "corrected": self.corrected, "facets": self.facets, "search_id": self.search_id,
         }
+
+
+def analytics_wanted() -> bool:
+    """False for `analytics=false`: as-you-type searches, before the patient settles on one."""
+    return request.args.get("analytics") != "false"
 
 
 def normalise(text: str) -> str:

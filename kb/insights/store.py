@@ -85,6 +85,11 @@ class EventStore:
                 removed += connection.execute(delete(table).where(table.c.day < day)).rowcount
         return removed
 
+    @property
+    def url_shown(self) -> str:
+        """The URL without its password, for messages."""
+        return self.engine.url.render_as_string(hide_password=True)
+
     def connect(self) -> Connection:
         """A connection for reading reports (the caller closes it)."""
         self.migrate()

@@ -17,6 +17,9 @@
   const TYPING_DELAY_MS = 250; // results wait for a pause in typing: one request per word, not per key
   const SUGGEST_DELAY_MS = 120;
   const NARROW = window.matchMedia("(max-width: 47.99rem)");
+  // A patient's search counts for the clinic's insights once they settle on it (no more
+  // typing for this long, or a result opened); the regions carry what to record (data-record).
+  const SETTLE_MS = 2000;
 
   // -- results ----------------------------------------------------------------------------
 
@@ -78,6 +81,7 @@
       }
     }
     if (!swapped) results().replaceChildren(fragment.content);
+    scheduleRecord();
     if (filters()) filters().open = filtersOpen;
     // The regions were replaced whole; a live region that stays put tells a screen reader what changed.
     const summary = document.getElementById("result-summary") || results().querySelector("[role=alert]");
@@ -101,8 +105,36 @@
     message.textContent = "The knowledge base could not be reached. Check the connection; the results below may be out of date.";
   }
 
+  // -- insights: settled searches and opened results, for visitors who are not signed in ---
+
+  let recordTimer = 0;
+  let unrecorded = "";
+
+  function scheduleRecord() {
+    clearTimeout(recordTimer);
+    unrecorded = results().dataset.record || "";
+    if (unrecorded) recordTimer = setTimeout(record, SETTLE_MS);
+  }
+
+  function record() {
+    clearTimeout(recordTimer);
+    if (unrecorded) fetch(unrecorded, { credentials: "omit", keepalive: true }).catch(() => {});
+    unrecorded = "";
+  }
+
+  document.addEventListener("click", (event) => {
+    const link = event.target.closest && event.target.closest("a[data-position]");
+    const searchId = results().dataset.searchId;
+    if (!link || !searchId) return;
+    record();
+    const click = { type: "click", search_id: searchId, slug: link.dataset.slug, position: Number(link.dataset.position) };
+    navigator.sendBeacon("/api/v1/events", JSON.stringify(click));
+  });
+  document.addEventListener("visibilitychange", () => document.hidden && record());
+
   input.addEventListener("input", () => {
     clearTimeout(typingTimer);
+    clearTimeout(recordTimer);
     typingTimer = setTimeout(() => {
       const url = formUrl();
       if (url === here()) return;

@@ -14,6 +14,9 @@
   const data = script.dataset;
   const FACETS = { scarType: "scar_type", procedure: "procedure", sideEffect: "side_effect", cost: "cost" };
   const DELAY_MS = 200; // a pause in typing, not every key, sends a search
+  // As-you-type searches are not recorded for the clinic's insights (analytics=false); the one
+  // the patient settles on (a longer pause, or a result opened) is asked again and recorded.
+  const SETTLE_MS = 2000;
   const results = Math.min(10, Math.max(1, parseInt(data.results, 10) || 5));
   const newTab = data.newTab !== undefined && data.newTab !== "false";
 
@@ -46,6 +49,9 @@ mark{background:var(--kb-mark,#fff0a8);color:inherit;padding:0 .1em}
   let inFlight = null;
   let newest = 0; // number of the newest search; an older answer is never shown
   let active = -1;
+  let settleTimer = 0;
+  let unrecorded = ""; // the URL of the shown results, until it is recorded
+  let searchId = "";
 
   function mount() {
     let host = data.target ? document.querySelector(data.target) : null;
@@ -82,6 +88,7 @@ mark{background:var(--kb-mark,#fff0a8);color:inherit;padding:0 .1em}
       timer = setTimeout(search, DELAY_MS);
     });
     input.addEventListener("keydown", onKey);
+    document.addEventListener("visibilitychange", () => document.hidden && settle());
     list.addEventListener("mousedown", (event) => event.preventDefault()); // keep focus in the box
   }
 
@@ -93,7 +100,7 @@ mark{background:var(--kb-mark,#fff0a8);color:inherit;padding:0 .1em}
   }
 
   function apiUrl(text, asTyped) {
-    const params = new URLSearchParams({ q: text, per_page: String(results) });
+    const params = new URLSearchParams({ q: text, per_page: String(results), analytics: "false" });
     if (asTyped) params.set("correct", "false");
     for (const [option, key] of Object.entries(FACETS)) {
       for (const value of (data[option] || "").split(",")) if (value.trim()) params.append(key, value.trim());
@@ -103,6 +110,8 @@ mark{background:var(--kb-mark,#fff0a8);color:inherit;padding:0 .1em}
 
   function search(asTyped) {
     const text = input.value.trim();
+    clearTimeout(settleTimer);
+    unrecorded = "";
     if (inFlight) inFlight.abort();
     const number = ++newest;
     if (!text) {
@@ -113,7 +122,8 @@ mark{background:var(--kb-mark,#fff0a8);color:inherit;padding:0 .1em}
       return;
     }
     inFlight = new AbortController();
-    fetch(apiUrl(text, asTyped === true), { signal: inFlight.signal, credentials: "omit", headers: { Accept: "application/json" } })
+    const url = apiUrl(text, asTyped === true);
+    fetch(url, { signal: inFlight.signal, credentials: "omit", headers: { Accept: "application/json" } })
       .then((response) => response.json().then((body) => ({ response, body }), () => ({ response, body: {} })))
       .then(({ response, body }) => {
         if (number !== newest) return;
@@ -126,6 +136,9 @@ mark{background:var(--kb-mark,#fff0a8);color:inherit;padding:0 .1em}
           return;
         }
         notices.replaceChildren(...(body.notices || []).map(notice));
+        searchId = body.search_id;
+        unrecorded = url;
+        settleTimer = setTimeout(settle, SETTLE_MS);
         show(body.hits, summary(body, text), body.corrected, text);
       })
       .catch((error) => {
@@ -135,6 +148,13 @@ mark{background:var(--kb-mark,#fff0a8);color:inherit;padding:0 .1em}
         say("Search could not reach the clinic's articles. Please try again later.");
         explain();
       });
+  }
+
+  // The shown search is the patient's: record it (the answer comes from the server's cache).
+  function settle() {
+    clearTimeout(settleTimer);
+    if (unrecorded) fetch(unrecorded.replace("analytics=false", "analytics=true"), { credentials: "omit", keepalive: true }).catch(() => {});
+    unrecorded = "";
   }
 
   /* A failed fetch while online is either the host down or this page's origin not allowed by
@@ -198,6 +218,11 @@ mark{background:var(--kb-mark,#fff0a8);color:inherit;padding:0 .1em}
     const snippet = el("p");
     snippet.append(...marked(hit.snippet));
     item.append(link, snippet);
+    link.addEventListener("click", () => {
+      settle();
+      // text/plain: a simple request, sent even as the page unloads, with no preflight.
+      navigator.sendBeacon(`${origin}/api/v1/events`, JSON.stringify({ type: "click", search_id: searchId, slug: hit.slug, position: index + 1 }));
+    });
     item.addEventListener("click", (event) => {
       if (event.target !== link) link.click();
     });
