@@ -30,13 +30,20 @@ RACY_NANOSECONDS = 2_000_000_000
 
 class _FrontMatterLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml's parser when PyYAML has it
     """PyYAML's safe loader, except dates stay text: `updated: 2026-13-45` then gets a clear
-    message with its line from `_date` instead of a ValueError from deep inside PyYAML."""
+    message with its line from `_date` instead of a ValueError from deep inside PyYAML. And
+    booleans are only true and false, as in YAML 1.2: YAML 1.1 also reads on, off, yes and no
+    as booleans, which would turn the key `on` of `reviewed: {by, on, next}` into True."""
 
 
+_BOOL = "tag:yaml.org,2002:bool"
 _FrontMatterLoader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    first: [(tag, regexp) for tag, regexp in resolvers if tag not in ("tag:yaml.org,2002:timestamp", _BOOL)]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
+for _first in "tTfF":
+    _FrontMatterLoader.yaml_implicit_resolvers.setdefault(_first, []).append(
+        (_BOOL, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"))
+    )
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from databases import analytics_url, postgres_server  # noqa: F401 (fixtures)
 from helpers import PASSWORD, sign_in
 from kb import create_app
 from kb.folder import load_folder

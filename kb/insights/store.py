@@ -24,6 +24,9 @@ SQLITE_FILE = "insights.sqlite3"
 SQLITE_BUSY_SECONDS = 5.0
 #: Any fixed number: PostgreSQL's advisory lock that serialises migrations across nodes.
 MIGRATION_LOCK_KEY = 7_360_221
+#: Alembic keeps the running migration in module-level proxies (alembic.op, alembic.context):
+#: two stores of one process (an app's and a command's, or tests') must not migrate at once.
+_ALEMBIC_IN_PROCESS = threading.Lock()
 
 
 def default_url(instance_dir: str | Path) -> str:
@@ -60,7 +63,7 @@ class EventStore:
             self._migrated = True
 
     def _upgrade(self) -> None:
-        with self.engine.begin() as connection:
+        with _ALEMBIC_IN_PROCESS, self.engine.begin() as connection:
             if connection.dialect.name == "postgresql":  # released when the transaction ends
                 connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
             config = Config()
