@@ -182,13 +182,19 @@ def facets():
 @bp.get("/openapi.json")
 def openapi():
     _only()
-    return jsonify(openapi_document(search_service().engine().taxonomy, search_limits()))
+    engine = search_service().engine()
+    public_slugs = [article["slug"] for article in engine.articles(AUDIENCE)]
+    return jsonify(openapi_document(engine.taxonomy, search_limits(), public_slugs))
 
 
-def openapi_document(taxonomy: Taxonomy | None = None, limits: Limits | None = None) -> dict:
-    """The API's OpenAPI document; served, it states this service's facet values and limits exactly."""
+def openapi_document(taxonomy: Taxonomy | None = None, limits: Limits | None = None, public_slugs: list[str] | None = None) -> dict:
+    """The API's OpenAPI document; served, it states this service's facet values, limits and
+    public articles exactly."""
     text = resources.files("kb").joinpath("openapi.yaml").read_text(encoding="utf-8")
     document = json.loads(json.dumps(yaml.safe_load(text)))
+    if public_slugs is not None:
+        for event in document["components"]["schemas"]["Event"]["oneOf"]:
+            event["properties"]["slug"]["enum"] = public_slugs
     for path in ("/api/v1/search", "/api/v1/suggest"):
         for parameter in document["paths"][path]["get"]["parameters"]:
             schema = parameter["schema"]

@@ -66,7 +66,7 @@ def test_openapi_document_is_served_and_valid(client, spec):
     body = client.get("/api/v1/openapi.json").get_json()
     assert body["openapi"].startswith("3.1")
     assert set(body["paths"]) == {
-        "/api/v1/search", "/api/v1/articles/{slug}", "/api/v1/suggest", "/api/v1/facets", "/api/v1/openapi.json",
+        "/api/v1/search", "/api/v1/articles/{slug}", "/api/v1/suggest", "/api/v1/facets", "/api/v1/events", "/api/v1/openapi.json",
     }
 
 

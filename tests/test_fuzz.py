@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
+import json
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
@@ -171,5 +172,32 @@ def test_the_sign_in_and_sign_out_forms_take_anything_without_a_5xx(fuzz_app, fi
         if answer.status_code == 302:
             assert not answer.headers["Location"].startswith(("//", "http")), answer.headers["Location"]
         count(figures, "fuzz: HTTP cases (hypothesis)")
+
+    post()
+
+
+def test_the_events_endpoint_takes_any_body_without_a_5xx(fuzz_app, figures):
+    """Arbitrary bytes, arbitrary JSON and near-valid events: 204 or a 400 naming what is wrong."""
+    client = fuzz_app.test_client()
+    json_values = st.recursive(
+        st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | text,
+        lambda children: st.lists(children, max_size=3) | st.dictionaries(text, children, max_size=3),
+        max_leaves=8,
+    )
+    near_valid = st.fixed_dictionaries(
+        {"type": st.sampled_from(["click", "feedback", "view", ""])},
+        optional={"search_id": text | st.integers(), "slug": text | st.sampled_from(["ice-pick-scars", "staff-screening"]),
+                  "position": st.integers() | text | st.booleans(), "helpful": st.booleans() | text, "reason": text | st.none()},
+    )
+
+    @FUZZ
+    @given(st.binary(max_size=1200) | json_values.map(lambda v: json.dumps(v).encode()) | near_valid.map(lambda v: json.dumps(v).encode()),
+           st.sampled_from(["text/plain", "application/json", "text/plain;charset=UTF-8"]))
+    def post(body, content_type):
+        answer = fuzz_app.test_client().post("/api/v1/events", data=body, content_type=content_type)
+        assert answer.status_code in (204, 400), (body, answer.status_code)
+        if answer.status_code == 400:
+            assert answer.get_json()["error"]["param"]
+        count(figures, "fuzz: events bodies")
 
     post()

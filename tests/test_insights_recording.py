@@ -139,6 +139,7 @@ BAD_EVENTS = [
     (b"not json", "body"),
     (b"[1, 2]", "body"),
     ({**CLICK, "type": "view"}, "type"),
+    ({**CLICK, "type": ["click"]}, "type"),
     ({**CLICK, "extra": 1}, "extra"),
     ({**CLICK, "slug": STAFF_SLUG}, "slug"),
     ({**CLICK, "slug": "no-such-article"}, "slug"),

@@ -86,7 +86,7 @@ def parse_event(body: bytes, is_public_article: Callable[[str], bool]) -> tuple[
     if not isinstance(event, dict):
         raise BadParameter("the body must be one JSON object", param="body")
     kind = event.get("type")
-    if kind not in _FIELDS:
+    if not isinstance(kind, str) or kind not in _FIELDS:
         raise BadParameter("type must be 'click' or 'feedback'", param="type")
     for name in event:
         if name not in _FIELDS[kind]:
@@ -112,7 +112,9 @@ def _search_id(value) -> str:
 
 
 def _position(value) -> int:
-    # bool is an int in Python: true must not count as position 1.
-    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= MAX_POSITION:
+    # Whatever JSON Schema calls an integer is one (3, and 3.0 as some encoders write it);
+    # bool is an int in Python, but true must not count as position 1.
+    whole = isinstance(value, int) or (isinstance(value, float) and value.is_integer())
+    if isinstance(value, bool) or not whole or not 1 <= value <= MAX_POSITION:
         raise BadParameter(f"position must be a whole number from 1 to {MAX_POSITION}", param="position")
-    return value
+    return int(value)
