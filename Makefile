@@ -9,6 +9,8 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 TEST_INSTALLED := $(VENV)/.installed-test
 QUICK := not browser and not load and not fault and not fuzz and not slow
+# The accessibility audit of the browser tests runs axe-core, from npm, in Chromium.
+AXE := $(VENV)/node/node_modules/axe-core/axe.min.js
 
 .PHONY: serve test quick index check bench clean
 
@@ -30,8 +32,11 @@ serve: $(INSTALLED)
 	$(BIN)/kb index || echo "kb index reported problems (see above); serving the articles that were indexed"
 	$(BIN)/kb serve --host $(HOST) --port $(PORT)
 
+$(AXE): | $(VENV)/bin/python
+	npm install --silent --no-audit --no-fund --prefix $(VENV)/node axe-core@4.14.1
+
 # Everything, with branch coverage: what CI runs.
-test: $(TEST_INSTALLED)
+test: $(TEST_INSTALLED) $(AXE)
 	$(BIN)/python -m pytest --cov=kb --cov-branch --cov-report=term:skip-covered
 
 # The quick loop: everything but the browser, load, fault, fuzz and slow tests (under a minute).

@@ -113,6 +113,8 @@ def fresh_app(articles_copy, tmp_path):
 # -- real browser against a real server ----------------------------------------------------------
 
 CHROMIUM = Path("/usr/bin/chromium")
+#: axe-core from npm (`make test` installs it), for the accessibility audits.
+AXE = PROJECT / ".venv" / "node" / "node_modules" / "axe-core" / "axe.min.js"
 #: Headless Chromium as it runs here: no sandbox as root, and no calls home (the network is closed).
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-sync",
@@ -158,6 +160,7 @@ def live_site(tmp_path_factory, clinic_sites):
     env = kb_env(PROJECT / "articles", base / "index", base / "instance", CORS_ORIGINS=clinic_sites["allowed"].url)
     kb(["user", "add", "nurse"], env, stdin=f"{PASSWORD}\n")
     with running_server(env) as server:
+        server.instance = base / "instance"  # where its insights are recorded (insights.sqlite3)
         yield server
 
 

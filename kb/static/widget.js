@@ -35,7 +35,7 @@ ul[hidden]{display:none}
 li{display:block;margin:0;padding:.6em .75em;border-top:1px solid var(--kb-border,#c9d1d9);cursor:pointer}
 li:first-child{border-top:0}
 li[aria-selected=true]{background:rgba(11,92,173,.08);outline:2px solid var(--kb-accent,#0b5cad);outline-offset:-2px}
-a{font:inherit;font-size:1em;font-weight:600;color:var(--kb-accent,#0b5cad);text-decoration:underline}
+.title{font-weight:600;color:var(--kb-accent,#0b5cad);text-decoration:underline}
 p{margin:.2em 0 0;font-size:.9em}
 mark{background:var(--kb-mark,#fff0a8);color:inherit;padding:0 .1em}
 .notices:empty{display:none}
@@ -210,21 +210,19 @@ mark{background:var(--kb-mark,#fff0a8);color:inherit;padding:0 .1em}
 
   function option(hit, index) {
     const item = el("li", { id: `${list.id}-${index}`, role: "option", "aria-selected": "false" });
-    const link = el("a", { href: new URL(hit.url, origin).href, tabindex: "-1" }, hit.title);
-    if (newTab) {
-      link.target = "_blank";
-      link.rel = "noopener";
-    }
+    // An option holds no link (nothing focusable may sit inside one): the option itself opens
+    // the article, by click or by Enter on the selected row.
+    const url = new URL(hit.url, origin).href;
+    const title = el("span", { class: "title", "data-href": url }, hit.title);
     const snippet = el("p");
     snippet.append(...marked(hit.snippet));
-    item.append(link, snippet);
-    link.addEventListener("click", () => {
+    item.append(title, snippet);
+    item.addEventListener("click", () => {
       settle();
       // text/plain: a simple request, sent even as the page unloads, with no preflight.
       navigator.sendBeacon(`${origin}/api/v1/events`, JSON.stringify({ type: "click", search_id: searchId, slug: hit.slug, position: index + 1 }));
-    });
-    item.addEventListener("click", (event) => {
-      if (event.target !== link) link.click();
+      if (newTab) window.open(url, "_blank", "noopener");
+      else location.assign(url);
     });
     return item;
   }
@@ -259,7 +257,7 @@ mark{background:var(--kb-mark,#fff0a8);color:inherit;padding:0 .1em}
       input.setAttribute("aria-activedescendant", options[active].id);
     } else if (event.key === "Enter" && active >= 0) {
       event.preventDefault();
-      options[active].querySelector("a").click();
+      options[active].click();
     }
   }
 
