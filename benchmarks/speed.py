@@ -302,7 +302,7 @@ def mix_and_warm_up(head: list[str], unique: list[str], values: dict[str, list[s
     return realistic_mix(head, unique[:half], values, count), realistic_mix(head, unique[half:], values, count, seed=5)
 
 
-def http_rows(workdir: Path, articles: Path, head: list[str], unique: list[str], seconds: int) -> tuple[list[tuple], dict]:
+def http_rows(workdir: Path, articles: Path, head: list[str], unique: list[str], seconds: int) -> tuple[list[tuple], dict, int]:
     taxonomy = load_taxonomy(articles / "taxonomy.yaml")
     values = {key: [v.value for v in taxonomy.facet(key).values] for key in FACET_KEYS}
     env = {
@@ -313,16 +313,19 @@ def http_rows(workdir: Path, articles: Path, head: list[str], unique: list[str],
     }
     ours = Gunicorn("wsgi:app", env, "/api/v1/search?q=scars")
     uncached = Gunicorn("wsgi:app", {**env, "KB_ANSWER_CACHE_SIZE": "0"}, "/api/v1/search?q=scars")
+    # Insights recording is on by default (an SQLite file in the instance folder); this one has it off.
+    unrecorded = Gunicorn("wsgi:app", {**env, "KB_ANALYTICS": "false", "KB_INSTANCE_DIR": str(workdir / "instance-off")}, "/api/v1/search?q=scars")
     theirs = Gunicorn("benchmarks.fts5:create_app()", env, "/trivial")
     rows, memory = [], {}
     try:
         unique_paths = [search_path(q) for q in unique]
         # The first half of the unique queries is for the unique-queries runs, the rest for the mixes.
         mix, warm_up = mix_and_warm_up(head, unique[len(unique) // 2 :], values)
-        for server in (ours, uncached, theirs):  # not measured: worker start, page cache, caches of the head
+        for server in (ours, uncached, unrecorded, theirs):  # not measured: worker start, page cache, caches of the head
             wrk(server.port, warm_up, seconds)
         measured = [
-            ("unique queries: kb (gunicorn wsgi:app)", ours, unique_paths[: len(unique) // 2]),
+            ("unique queries: kb (gunicorn wsgi:app), insights recorded", ours, unique_paths[: len(unique) // 2]),
+            ("unique queries: kb, insights recording off", unrecorded, unique_paths[: len(unique) // 2]),
             ("unique queries: Flask + FTS5 reference", theirs, unique_paths[: len(unique) // 2]),
         ], [
             (MIX_KB, ours, mix),
@@ -333,11 +336,23 @@ def http_rows(workdir: Path, articles: Path, head: list[str], unique: list[str],
         for group in measured:
             results = in_turns([(server.port, paths) for _, server, paths in group], seconds)
             rows += [(name, r["rps"], r["p50"], r["p95"], r["p99"], r["errors"], r["turns"]) for (name, _, _), r in zip(group, results)]
-        memory = {"kb": ours.worker_rss_mb(), "kb, answer cache off": uncached.worker_rss_mb(), "FTS5 reference": theirs.worker_rss_mb()}
+        memory = {
+            "kb": ours.worker_rss_mb(), "kb, answer cache off": uncached.worker_rss_mb(),
+            "kb, insights off": unrecorded.worker_rss_mb(), "FTS5 reference": theirs.worker_rss_mb(),
+        }
+        recorded = _recorded_searches(workdir / "instance" / "insights.sqlite3")
     finally:
-        for server in (ours, uncached, theirs):
+        for server in (ours, uncached, unrecorded, theirs):
             server.stop()
-    return rows, memory
+    return rows, memory, recorded
+
+
+def _recorded_searches(database: Path) -> int:
+    """How many searches the recording server wrote (its workers write every 2 seconds)."""
+    import sqlite3
+
+    with sqlite3.connect(database) as connection:
+        return connection.execute("SELECT count(*) FROM searches").fetchone()[0]
 
 
 # -- the run --------------------------------------------------------------------------------------
@@ -386,11 +401,11 @@ def main() -> int:
         prefixes = [q[: rng.randint(1, len(q))] for q in texts[600:1200]]
         (s50, s95, s99), (r50, r95, r99) = suggest_row(clinic, prefixes)
 
-        http, memory = ([], {})
+        http, memory, recorded = ([], {}, 0)
         if not args.no_http:
             head = [q for q, _ in searches[:200]]
             unique = [q for q in dict.fromkeys(clinic_corpus.queries(60000, seed=9)) if q not in set(head)]
-            http, memory = http_rows(clinic, articles, head, unique, args.duration)
+            http, memory, recorded = http_rows(clinic, articles, head, unique, args.duration)
         update, command = incremental_update(articles, clinic)
 
     lines = ["| engine level: full search | p50 ms | p95 ms | p99 ms | p50 ratio to FTS5 |", "|---|---|---|---|---|"]
@@ -416,6 +431,7 @@ def main() -> int:
             "Resident memory per worker after the load (MB; in brackets its private part, the rest being mapped files): "
             + "; ".join(f"{k} {', '.join(f'{rss:.0f} ({private:.0f})' for rss, private in v)}" for k, v in memory.items())
         )
+        sections.append(f"Searches the recording server wrote to its insights database during the run: {recorded:,}.")
     lines = ["| index | kb | FTS5 reference |", "|---|---|---|"]
     lines += [f"| {name} | {ours:.2f} | {theirs:.2f} |" for name, ours, theirs in index_rows]
     lines.append(f"| clinic: one-article incremental update, in process (check folder, parse, index) s | {update:.2f} | |")

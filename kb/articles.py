@@ -246,7 +246,10 @@ def _validate(path: Path, meta: dict, lines: dict[str, int], taxonomy: Taxonomy,
     fields.update(
         audience=audience,
         updated=_date(meta.get("updated"), line_of("updated"), problem),
-        reviewed=parse_review(meta.get("reviewed"), line_of("reviewed"), problem, dt.date.today()),
+        reviewed=parse_review(
+            meta.get("reviewed"), line_of("reviewed"), problem, dt.date.today(),
+            read_date=lambda value, name: _date(value, line_of("reviewed"), problem, name),
+        ),
         price_min=price_min, price_max=price_max, currency=currency,
         sources=tuple(_string_list(meta, "sources", line_of("sources"), problem)),
         related=tuple(dict.fromkeys(related)),
@@ -335,7 +338,7 @@ def _cost(value, taxonomy: Taxonomy, line: int, problem) -> tuple[float | None, 
     return float(low), float(high), currency
 
 
-def _date(value, line: int, problem) -> dt.date | None:
+def _date(value, line: int, problem, name: str = "updated") -> dt.date | None:
     if value is None:
         return None
     if isinstance(value, dt.datetime):
@@ -345,5 +348,5 @@ def _date(value, line: int, problem) -> dt.date | None:
     try:
         return dt.date.fromisoformat(str(value))
     except ValueError:
-        problem(line, f"updated must be a date like 2026-11-01, not '{value}'")
+        problem(line, f"{name} must be a date like 2026-11-01, not '{value}'")
         return None

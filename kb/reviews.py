@@ -33,9 +33,11 @@ class Review:
         return DUE if self.next <= today else CURRENT
 
 
-def parse_review(value, line: int, problem: Callable[[int, str], None], today: dt.date) -> Review | None:
+def parse_review(value, line: int, problem: Callable[[int, str], None], today: dt.date,
+                 read_date: Callable[[object, str], dt.date | None]) -> Review | None:
     """The `reviewed` mapping checked: a reviewer's name, a review date not in the future, and a
-    next review after it. Each problem is reported at the key's line."""
+    next review after it. Each problem is reported at the key's line; `read_date(value, name)`
+    reads a date as the rest of the front matter does (None, with a problem, if it is not one)."""
     if value is None:
         return None
     if not isinstance(value, dict):
@@ -47,7 +49,10 @@ def parse_review(value, line: int, problem: Callable[[int, str], None], today: d
     by = value.get("by")
     if not isinstance(by, str) or not by.strip():
         problem(line, "'reviewed' needs 'by': the reviewer's name")
-    on, next_review = (_day(value.get(key), f"reviewed {key}", line, problem) for key in ("on", "next"))
+    on, next_review = (read_date(value.get(key), f"reviewed {key}") for key in ("on", "next"))
+    for key, day in (("on", on), ("next", next_review)):
+        if value.get(key) is None:
+            problem(line, f"'reviewed' needs '{key}': a date like 2026-11-01")
     if on and on > today:
         problem(line, f"reviewed on {on.isoformat()} is in the future")
     if on and next_review and next_review <= on:
@@ -55,16 +60,6 @@ def parse_review(value, line: int, problem: Callable[[int, str], None], today: d
     if not (isinstance(by, str) and by.strip() and on and next_review):
         return None
     return Review(" ".join(by.split()), on, next_review)
-
-
-def _day(value, name: str, line: int, problem) -> dt.date | None:
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value))
-    except ValueError:
-        problem(line, f"{name} must be a date like 2026-11-01, not '{value}'")
-        return None
 
 
 def needing_review(articles: list[dict], today: dt.date) -> list[tuple[dict, str]]:
