@@ -25,6 +25,7 @@ SLUG = "ice-pick-scars"
 def insights_app(built_index, tmp_path):
     app = make_app(FIXTURES, built_index, tmp_path / "instance")
     client = app.test_client()
+    client.get("/api/v1/search?procedure=microneedling")  # a search by filter alone: no words
     for number, query in enumerate(["ice pick", "ice pick", "ice pick", "eczema", "eczema cream", "=HYPERLINK(1)", "laser"]):
         answer = client.get("/api/v1/search", query_string={"q": query}).json
         if number == 0:  # one of the three "ice pick" searches opens a result
@@ -68,6 +69,7 @@ def test_the_page_reports_what_patients_did_not_find(staff):
     assert "out of date (1)" in page and "no reason given (1)" in page
     assert "Review due" in page and "Never reviewed" in page
     assert 'href="/insights"' in page  # the header links to it
+    assert ">(no words: filters only)</a>" in page  # a filter-only search still has a link text
 
 
 def test_the_searches_csv_has_the_contracts_columns_and_is_safe_in_a_spreadsheet(staff):
@@ -115,7 +117,7 @@ def test_report_figures(insights_app):
     assert report.click_through == pytest.approx(1 / answered)
     assert report.unmatched_words[0] == ("eczema", 2)
     assert dict(report.positions)["1"] == 1
-    assert report.per_day[-1] == (dt.date.today(), 7) and len(report.per_day) == 30
+    assert report.per_day[-1] == (dt.date.today(), 8) and len(report.per_day) == 30
 
 
 def test_bar_charts_scale_to_the_largest_value():
@@ -134,7 +136,7 @@ def test_reason_lists_agree():
 def test_kb_insights_prints_the_report_and_the_csv(insights_app, built_index, tmp_path):
     env = kb_env(FIXTURES, built_index, tmp_path / "instance")
     text = kb(["insights", "--days", "7"], env).stdout
-    assert "Searches: 7" in text and "eczema (2)" in text and "ice pick (3, clicks 1)" in text
+    assert "Searches: 8" in text and "eczema (2)" in text and "ice pick (3, clicks 1)" in text
     assert kb(["insights", "--csv"], env).stdout.splitlines()[0] == ",".join(SEARCH_COLUMNS)
 
 
