@@ -50,13 +50,11 @@ class EventStore:
         with self._lock:
             if self._migrated:
                 return
-            if self.is_sqlite:
-                database = self.engine.url.database
-                if database and database != ":memory:":
-                    Path(database).parent.mkdir(parents=True, exist_ok=True)
-                    with FileLock(f"{database}.migrate.lock"):
-                        self._upgrade()
-                else:
+            database = self.engine.url.database if self.is_sqlite else None
+            if database and database != ":memory:":
+                # Workers sharing one SQLite file migrate it one at a time.
+                Path(database).parent.mkdir(parents=True, exist_ok=True)
+                with FileLock(f"{database}.migrate.lock"):
                     self._upgrade()
             else:
                 self._upgrade()
