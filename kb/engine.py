@@ -35,6 +35,7 @@ from kb.index import IndexStore
 from kb.parameters import SearchRequest
 from kb.ranking import Ranking
 from kb.rules import RuleMatcher
+from kb.similar import key_terms
 from kb.snippets import snippets_html
 from kb.taxonomy import LISTED_FACETS
 from kb.vocabulary import Corrector, audience_word_counts
@@ -43,6 +44,8 @@ from kb.whoosh_internals import ColumnBytes
 #: More-like-this: how many articles to offer, from how many of the article's most telling words.
 SIMILAR_LIMIT, SIMILAR_TERMS = 4, 12
 SNIPPET_CHARS, SNIPPET_SURROUND, SNIPPET_FRAGMENTS = 220, 70, 2
+#: Articles whose key words are kept per index version, per audience.
+KEY_TERMS_KEPT = 1024
 #: Query clauses kept per index version (queries repeat their words; a clause never changes).
 CLAUSES_KEPT = 50_000
 
@@ -68,11 +71,14 @@ class Engine:
         self.searcher = self.ix.searcher()
         self.reader = self.searcher.reader()
         self.analyzer = self.ix.schema["body"].analyzer
+        #: Statistics over the whole index (what staff searches are scored with).
         self.postings = scoring.Postings(self.reader, self.ranking)
         self._doc_count = self.postings.doc_count
         self._query_analyzer = QueryAnalyzer(self.analyzer)
         self._question_words = question_terms(self.analyzer)
         self._clause = functools.lru_cache(maxsize=CLAUSES_KEPT)(self._make_clause)
+        # An article's key words read every word's postings; pages ask for the same articles.
+        self._key_terms = functools.lru_cache(maxsize=KEY_TERMS_KEPT)(self._find_key_terms)
         self.cards = Cards(self.reader)
         self._texts = ColumnBytes(self.reader.column_reader("text"))
         # Where each term stands in each text, as the body field recorded it (kb/spans.py).
@@ -80,6 +86,12 @@ class Engine:
         public = self._documents(Term("audience", PUBLIC))
         staff_only = self._documents(Term("audience", STAFF))
         self._audience = {PUBLIC: public, STAFF: public | staff_only}
+        # Each audience's answers are scored over its own articles only: a public score, order or
+        # count never depends on a staff-only article (kb/scoring.py).
+        self._postings = {
+            PUBLIC: scoring.Postings(self.reader, self.ranking, public, self.postings.lengths()),
+            STAFF: self.postings,
+        }
         self.facets = FacetSets(self.taxonomy, self._doc_count, lambda key, value: self._documents(Term(key, value)))
         #: Per audience, every unstemmed word its articles use, with how many use it.
         self.words = audience_word_counts(self.reader, public, staff_only)
@@ -139,10 +151,14 @@ class Engine:
         """The text with words unknown to this audience's articles replaced by their nearest known word."""
         return self._correctors[audience].correct(text)
 
-    def _score(self, query: list[scoring.Clause] | None) -> scoring.Scores:
+    def postings_for(self, audience: str) -> scoring.Postings:
+        """The postings and statistics `audience`'s answers are scored with."""
+        return self._postings[audience]
+
+    def _score(self, query: list[scoring.Clause] | None, audience: str) -> scoring.Scores:
         if query is None:
             return scoring.Scores(np.zeros(self._doc_count), np.zeros(self._doc_count, dtype=bool))
-        return scoring.score(self.postings, query, self.ranking.coordination)
+        return scoring.score(self._postings[audience], query, self.ranking.coordination)
 
     def search(self, request: SearchRequest, audience: str = PUBLIC) -> dict:
         started = time.perf_counter()
@@ -190,12 +206,13 @@ class Engine:
     def _match_words(self, text: str, audience: str) -> TextMatch:
         """Scores, answers and unmatched words of a text (kb/matching.py has the rule)."""
         allowed = self._audience[audience]
+        postings = self._postings[audience]
         terms = self._query_analyzer.terms(text)
         distinct = list(dict.fromkeys(term for term, _ in terms))
         clauses = self._clauses(distinct)
-        scored = self._score(clauses)
+        scored = self._score(clauses, audience)
         meaningful = [(term, clause) for term, clause in zip(distinct, clauses or ()) if term not in self._question_words]
-        found = [clause for _, clause in meaningful if allowed[self.postings.word(clause.terms).docs].any()]
+        found = [clause for _, clause in meaningful if allowed[postings.word(clause.terms).docs].any()]
         missing = {term for term, clause in meaningful if clause not in found}
         unmatched = list(dict.fromkeys(" ".join(words) for term, words in terms if term in missing))
         if not meaningful:
@@ -203,7 +220,7 @@ class Engine:
         elif not found:
             matches = np.zeros(self._doc_count, dtype=bool)
         else:
-            matches = answering(self.postings, found, len(missing)) & allowed
+            matches = answering(postings, found, len(missing)) & allowed
         return TextMatch(clauses, scored, matches, unmatched, None, [term for term, _ in terms])
 
     def _pinned(self, terms: list[str], audience: str) -> list[int]:
@@ -296,9 +313,9 @@ class Engine:
 
     def similar(self, slug: str, audience: str = PUBLIC, limit: int = SIMILAR_LIMIT, exclude: Sequence[str] = ()) -> list[dict]:
         """Articles this audience may see whose key words resemble `slug`'s body: Whoosh's
-        more-like-this key terms (Bo1), each scored in the body as searches are, ties by slug
-        (Whoosh's own more_like scores one posting at a time and breaks ties by document number,
-        which depends on the segments a build wrote)."""
+        more-like-this key terms (Bo1, over this audience's articles: kb/similar.py), each scored
+        in the body as searches are, ties by slug (Whoosh's own more_like scores one posting at
+        a time and breaks ties by document number, which depends on the segments a build wrote)."""
         docnum = self._visible(slug, audience)
         if docnum is None:
             raise NotFound(f"no article '{slug}'", param="slug")
@@ -307,12 +324,15 @@ class Engine:
             found = self.searcher.document_number(slug=other)
             if found is not None:
                 allowed[found] = False
-        key_terms = self.searcher.key_terms_from_text("body", self.text(docnum), numterms=SIMILAR_TERMS, normalize=False)
-        clauses = [scoring.Clause((("body", term, 1.0),), weight) for term, weight in key_terms]
+        postings = self._postings[audience]
+        clauses = [scoring.Clause((("body", term, 1.0),), weight) for term, weight in self._key_terms(docnum, audience)]
         scores = np.zeros(self._doc_count)
-        scoring.add_words(self.postings, scores, clauses, allowed)
+        scoring.add_words(postings, scores, clauses, allowed)
         best = scoring.top(scores, scores > 0, limit, self.cards.slug_rank)  # every key term scores above 0
         return [self.cards.link(other) for other in best.tolist()]
+
+    def _find_key_terms(self, docnum: int, audience: str) -> list[tuple[str, float]]:
+        return key_terms(self._postings[audience], "body", self.text(docnum), SIMILAR_TERMS)
 
     def suggest(self, prefix: str, audience: str = PUBLIC) -> list[dict]:
         """Completions for a search box: index words, article titles, facet values."""

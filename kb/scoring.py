@@ -19,7 +19,12 @@ Two models (the Ranking's `model`):
 - "per-field", what Whoosh's BM25F scorer computes: each field's BM25 score, weighted, summed.
   tests/test_scoring.py checks these scores against Whoosh's own on every document.
 
-Field lengths are Whoosh's stored (byte-rounded) ones and its average field length.
+Field lengths are Whoosh's stored (byte-rounded) ones. Statistics (document count, average
+field lengths, word rarity) are those of a *population*: the whole index, where the average
+field length is Whoosh's own, or one audience's documents, where it is the mean of their stored
+lengths (Whoosh keeps exact totals only for the whole index). Public answers are computed over
+the public documents alone, so that no score, order or count depends on what staff-only
+articles say.
 """
 from __future__ import annotations
 
@@ -66,16 +71,26 @@ class Clause:
 
 
 class Postings:
-    """Per-field statistics and a cache of term postings for one open Whoosh reader."""
+    """Per-field statistics and a cache of term postings for one open Whoosh reader, over a
+    population of its documents (a boolean mask; None: every document)."""
 
-    def __init__(self, reader, ranking: Ranking):
+    def __init__(self, reader, ranking: Ranking, population: np.ndarray | None = None, lengths: dict[str, np.ndarray] | None = None):
         self.reader = reader
         self.ranking = ranking
+        #: The length of every per-document array (document numbers run over the whole index).
         self.doc_count = reader.doc_count_all()
+        self.population = population
+        #: How many documents the statistics are over.
+        self.size = self.doc_count if population is None else int(np.count_nonzero(population))
         self._leaves = list(reader.leaf_readers())
         fields = [name for name, _ in ranking.field_weights]
-        self._avg_length = {f: (reader.field_length(f) / (self.doc_count or 1)) or 1.0 for f in fields}
-        self._lengths = {f: self._field_lengths(f) for f in fields}
+        # Another population's lengths of the same reader may be shared: they are per document.
+        self._lengths = lengths or {f: self._field_lengths(f) for f in fields}
+        if population is None:
+            self._avg_length = {f: (reader.field_length(f) / (self.doc_count or 1)) or 1.0 for f in fields}
+        else:
+            # fsum: the same documents give the same average to the last bit, in any order.
+            self._avg_length = {f: (math.fsum(self._lengths[f][population]) / (self.size or 1)) or 1.0 for f in fields}
         # A query word's own postings over all its fields (see `word`), for words some document has;
         # a (field, term)'s own postings are only read to make them, and not kept.
         self._words: dict[tuple[tuple[str, str, float], ...], TermPostings] = {}
@@ -91,11 +106,15 @@ class Postings:
                 lengths[base + docnum] = leaf.doc_field_length(docnum, fieldname, 1)
         return lengths
 
+    def lengths(self) -> dict[str, np.ndarray]:
+        """Every document's stored length per field (to share with another population's Postings)."""
+        return self._lengths
+
     def idf(self, containing: int) -> float:
-        """The rarity of a word found in `containing` of the documents."""
+        """The rarity of a word found in `containing` of the population's documents."""
         if self.ranking.idf == "probabilistic":
-            return math.log(1 + (self.doc_count - containing + 0.5) / (containing + 0.5))
-        return math.log(self.doc_count / (containing + 1)) + 1
+            return math.log(1 + (self.size - containing + 0.5) / (containing + 0.5))
+        return math.log(self.size / (containing + 1)) + 1
 
     def saturate(self, frequencies: np.ndarray) -> np.ndarray:
         """BM25's saturation of (length-normalised) frequencies: 0 at 0, tending to k1 + 1."""
@@ -106,12 +125,23 @@ class Postings:
         """The term's documents and values (see TermPostings), read from the index; None when no document has it."""
         if (fieldname, text) not in self.reader:
             return None
-        docs, frequencies = self._read(fieldname, text)
+        docs, frequencies = self.read(fieldname, text)
+        if not docs.size:
+            return None
         b = self.ranking.b
         normalised = frequencies / ((1 - b) + b * self._lengths[fieldname][docs] / self._avg_length[fieldname])
         if self.ranking.model == "per-field":
-            normalised = self.idf(self.reader.doc_frequency(fieldname, text)) * self.saturate(normalised)
+            containing = self.reader.doc_frequency(fieldname, text) if self.population is None else docs.size
+            normalised = self.idf(containing) * self.saturate(normalised)
         return TermPostings(docs, normalised)
+
+    def read(self, fieldname: str, text: str) -> tuple[np.ndarray, np.ndarray]:
+        """The term's (document, frequency) postings in the population, as arrays."""
+        docs, frequencies = self._read(fieldname, text)
+        if self.population is not None and docs.size:
+            inside = self.population[docs]
+            docs, frequencies = docs[inside], frequencies[inside]
+        return docs, frequencies
 
     def _read(self, fieldname: str, text: str) -> tuple[np.ndarray, np.ndarray]:
         docs: list[np.ndarray] = []
@@ -152,7 +182,7 @@ class Postings:
             return dense
         dense = None
         size = self.doc_count * (np.dtype(np.float64).itemsize + 1)
-        if found.docs.size >= DENSE_SHARE * self.doc_count and self._dense_bytes + size <= DENSE_BYTES:
+        if found.docs.size >= DENSE_SHARE * self.size and self._dense_bytes + size <= DENSE_BYTES:
             values = np.zeros(self.doc_count)
             values[found.docs] = found.values
             present = np.zeros(self.doc_count, dtype=np.uint8)
