@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import decimal
+import re
 from dataclasses import dataclass
 from typing import Mapping, Sequence
 
@@ -108,15 +109,22 @@ def boolean(params: Mapping[str, Sequence[str]], name: str, default: bool = True
     return value == "true"
 
 
+#: A JSON number as written in a query string, in ASCII digits.
+NUMBER = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?", re.ASCII)
+
+
 def _integer(params, name, default, low, high) -> int:
     raw = single(params, name)
     if raw is None or raw == "":
         return default
     # Whatever JSON Schema calls an integer is one: "3", and "3.0" or "3e0" as a generated client may write it.
-    try:
-        value = decimal.Decimal(raw)
-    except decimal.InvalidOperation:
-        value = None
+    # ASCII digits only: Decimal would also read "٣" (Arabic-Indic) or "３" (full width) as 3, and "1_0" as 10.
+    value = None
+    if NUMBER.fullmatch(raw.strip(" ")):  # "+3" unencoded in a query string arrives as " 3"
+        try:
+            value = decimal.Decimal(raw)
+        except decimal.InvalidOperation:
+            value = None
     if value is None or not value.is_finite() or value != value.to_integral_value():
         raise BadParameter(f"{name} must be a whole number from {low} to {high}", param=name)
     if not low <= value <= high:

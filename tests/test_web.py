@@ -111,6 +111,7 @@ def test_tracking_parameters_on_a_shared_link_are_ignored(client):
         ("procedure=micro-needlng", 400, "closest valid values: microneedling"),
         ("page=50", 404, "past the last page"),
         ("per_page=0", 400, "per_page must be between 1 and 50"),
+        ("page=%D9%A3", 400, "page must be a whole number"),
         ("sort=random", 400, "sort must be one of"),
         ("q=" + "x" * 201, 413, "at most 200 characters"),
     ],
