@@ -31,8 +31,19 @@ EVENT_TYPES = ("application/json", "text/plain")
 def enable_cors(app) -> None:
     """CORS for the public API only, and only for the configured origins (none by default)."""
     origins = split_origins(app.config["CORS_ORIGINS"])
+    app.extensions["kb.cors_origins"] = origins
     if origins:
-        CORS(app, resources={r"/api/*": {"origins": origins}}, methods=["GET", "POST", "OPTIONS"], max_age=600)
+        # Vary is ours (`_varies_by_origin`): flask-cors leaves it off with one origin and on refusals.
+        CORS(app, resources={r"/api/*": {"origins": origins}}, methods=["GET", "POST", "OPTIONS"], max_age=600, vary_header=False)
+
+
+@bp.after_request
+def _varies_by_origin(response: Response) -> Response:
+    """While CORS is on, every answer depends on the Origin asking (its Access-Control headers
+    or their absence): a CDN must not serve one origin's answer to another, or to a page with none."""
+    if current_app.extensions["kb.cors_origins"]:
+        response.vary.add("Origin")
+    return response
 
 
 def _params() -> dict[str, list[str]]:
@@ -134,7 +145,7 @@ def check_event_origin() -> None:
     origin = request.headers.get("Origin")
     if origin is None or origin == request.host_url.rstrip("/"):
         return
-    if origin.rstrip("/") not in split_origins(current_app.config["CORS_ORIGINS"]):
+    if origin.rstrip("/") not in current_app.extensions["kb.cors_origins"]:
         raise BadParameter(f"events from {origin[:100]} are not accepted (KB_CORS_ORIGINS)", param="Origin", status=403, code="forbidden_origin")
 
 

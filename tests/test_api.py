@@ -225,6 +225,29 @@ def test_cors_refuses_other_origins(cors_client):
     assert "Access-Control-Allow-Origin" not in response.headers
 
 
+@pytest.mark.parametrize("origins", ["https://clinic.example", "https://clinic.example, https://other.example"])
+@pytest.mark.parametrize("url", ["/api/v1/search?q=cost", "/api/v1/search?per_page=0", "/api/v1/articles/what-is-microneedling", "/api/v1/facets"])
+def test_every_api_answer_varies_by_origin_while_cors_is_on(built_index, tmp_path, origins, url):
+    """A CDN keys its copy by Origin only if told: the allowed, the refused and no origin alike."""
+    app = make_app(FIXTURES, built_index, tmp_path / "instance", CORS_ORIGINS=origins)
+    client = app.test_client()
+    try:
+        for headers in ({"Origin": "https://clinic.example"}, {"Origin": "https://evil.example"}, {}):
+            response = client.get(url, headers=headers)
+            varies = [name.strip() for line in response.headers.get_all("Vary") for name in line.split(",")]
+            assert varies.count("Origin") == 1, (headers, response.headers)
+            etag = response.headers.get("ETag")
+            if etag:
+                revalidated = client.get(url, headers={**headers, "If-None-Match": etag})
+                assert revalidated.status_code == 304 and "Origin" in revalidated.headers["Vary"]
+    finally:
+        app.extensions["kb.search"].close()
+
+
+def test_without_cors_answers_do_not_vary_by_origin(client):
+    assert "Origin" not in client.get("/api/v1/search?q=cost").headers.get("Vary", "")
+
+
 def test_cors_preflight(cors_client):
     response = cors_client.options(
         "/api/v1/search", headers={"Origin": "https://other.example", "Access-Control-Request-Method": "GET"}
