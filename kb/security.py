@@ -34,6 +34,9 @@ CONTENT_SECURITY_POLICY = {
 def protect(app: Flask, *, api: Blueprint, sign_in: Blueprint) -> None:
     """Trust the configured proxies' client address, check CSRF tokens, add the security headers, limit request rates."""
     proxies = int(app.config["PROXY_COUNT"])
+    # flask-talisman sends HSTS when X-Forwarded-Proto says https, whoever wrote it: the header
+    # is dropped here, and the scheme is the request's own or, from trusted proxies, ProxyFix's.
+    app.wsgi_app = without_forwarded_proto(app.wsgi_app)
     if proxies:
         # Behind a load balancer the client address is in X-Forwarded-For; trust only our own hops.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
@@ -53,6 +56,16 @@ def protect(app: Flask, *, api: Blueprint, sign_in: Blueprint) -> None:
         permissions_policy={"camera": "()", "microphone": "()", "geolocation": "()"},
     )
     _limit_rates(app, api, sign_in)
+
+
+def without_forwarded_proto(wsgi_app):
+    """The WSGI app, seeing no X-Forwarded-Proto header (ProxyFix, outside it, has read it when trusted)."""
+
+    def app(environ, start_response):
+        environ.pop("HTTP_X_FORWARDED_PROTO", None)
+        return wsgi_app(environ, start_response)
+
+    return app
 
 
 def _limit_rates(app: Flask, api: Blueprint, sign_in: Blueprint) -> None:

@@ -49,8 +49,21 @@ def test_hsts_only_on_requests_that_came_over_https(client):
     for scheme, expected in [("https", True), ("http", False), ("https", True)]:
         answer = client.get("/api/v1/search?q=acne", base_url=f"{scheme}://localhost")
         assert ("Strict-Transport-Security" in answer.headers) is expected
-    assert "Strict-Transport-Security" in client.get("/", headers={"X-Forwarded-Proto": "https"}).headers
     assert "Strict-Transport-Security" not in client.get("/").headers
+
+
+def test_a_claimed_https_gets_hsts_only_from_a_trusted_proxy(built_index, tmp_path):
+    """X-Forwarded-Proto is anybody's to write: it counts only with KB_PROXY_COUNT."""
+    for proxies, expected in [(0, False), (1, True)]:
+        app = make_app(FIXTURES, built_index, tmp_path / f"instance-{proxies}", PROXY_COUNT=proxies)
+        try:
+            client = app.test_client()
+            for path in ("/", "/api/v1/search?q=acne", "/login"):
+                answer = client.get(path, headers={"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.9"})
+                assert ("Strict-Transport-Security" in answer.headers) is expected, (proxies, path)
+                assert "Strict-Transport-Security" not in client.get(path).headers
+        finally:
+            app.extensions["kb.search"].close()
 
 
 def test_signed_in_pages_carry_the_same_policy(staff_client):
