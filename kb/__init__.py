@@ -20,11 +20,14 @@ def create_app(test_config: dict | None = None) -> Flask:
     from kb.insights.recorder import Recorder
     from kb.ranking import Ranking
     from kb.service import SearchService
+    from kb.sessions import EndedSessions
 
     search_key = hashlib.sha256(b"kb search_id " + str(app.config["SECRET_KEY"]).encode()).digest()
     app.extensions["kb.search"] = SearchService(app.config["INDEX_DIR"], Ranking.from_settings(app.config), search_key)
     app.extensions["kb.answers"] = AnswerCache(int(app.config["ANSWER_CACHE_SIZE"]))
     app.extensions["kb.accounts"] = StaffAccounts(app.instance_path)
+    lifetime = int(app.permanent_session_lifetime.total_seconds())
+    app.extensions["kb.ended_sessions"] = EndedSessions.from_settings(app.config["SESSION_STORE_URI"], app.instance_path, lifetime)
     app.extensions["kb.insights"] = Recorder.from_settings(app.config)
     app.register_blueprint(api.bp)
     app.register_blueprint(auth.bp)

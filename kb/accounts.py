@@ -1,8 +1,9 @@
 """Staff accounts: names and password hashes in one JSON file under the instance folder.
 
 Passwords are hashed with Werkzeug's `generate_password_hash` (scrypt, salted). A signed-in
-session keeps the account's *stamp*, a digest of its current hash: resetting a password or
-removing the account changes or drops the stamp, which signs out every session at once.
+session keeps the account's *stamp*, a digest of its current hash and its sessions' generation:
+resetting a password, signing out everywhere or removing the account changes or drops the
+stamp, which ends every session of the account at once.
 """
 from __future__ import annotations
 
@@ -48,8 +49,10 @@ def _dummy_hash() -> str:
     return generate_password_hash(secrets.token_hex(16))
 
 
-def stamp_of(password_hash: str) -> str:
-    return hashlib.sha256(password_hash.encode("utf-8")).hexdigest()[:16]
+def stamp_of(account: dict) -> str:
+    """What a session must hold to belong to the account as it is now."""
+    generation = account.get("sessions", "")  # changed by `end_sessions`
+    return hashlib.sha256((account["hash"] + generation).encode("utf-8")).hexdigest()[:16]
 
 
 class StaffAccounts:
@@ -93,12 +96,12 @@ class StaffAccounts:
             return None
         if not check_password_hash(account["hash"], password):
             return None
-        return stamp_of(account["hash"])
+        return stamp_of(account)
 
     def stamp(self, name: str) -> str | None:
         """The current stamp of an account, or None when it no longer exists."""
         account = self._read().get(name)
-        return stamp_of(account["hash"]) if account else None
+        return stamp_of(account) if account else None
 
     # -- writing ---------------------------------------------------------------------------
 
@@ -113,6 +116,17 @@ class StaffAccounts:
             self._write(accounts)
         log.info("staff account %s %s", folded, "created" if created else "reset")
         return created
+
+    def end_sessions(self, name: str) -> None:
+        """End every session of the account (signing out everywhere); the password stays."""
+        folded = check_name(name)
+        with self._lock:
+            accounts = dict(self._read())
+            if folded not in accounts:
+                raise AccountError(f"no staff account '{folded}'")
+            accounts[folded] = {**accounts[folded], "sessions": secrets.token_hex(8)}
+            self._write(accounts)
+        log.info("every session of staff account %s ended", folded)
 
     def remove(self, name: str) -> bool:
         """Remove the account; False when there was none."""

@@ -18,6 +18,10 @@ FLASK_DEFAULTS = {
     "SESSION_COOKIE_SAMESITE": "Lax",
     # The CSRF token lives as long as the session: a sign-in form left open over lunch still works.
     "WTF_CSRF_TIME_LIMIT": None,
+    # The cookie is sent when the session changes (sign-in, sign-out) and never merely refreshed:
+    # a refresh would put one person's session on answers a CDN keeps (the API, static files).
+    # A sign-in then lasts SESSION_HOURS from when it was made.
+    "SESSION_REFRESH_EACH_REQUEST": False,
 }
 
 

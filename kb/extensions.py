@@ -8,6 +8,7 @@ from kb.answers import AnswerCache
 from kb.insights.recorder import Recorder
 from kb.parameters import Limits
 from kb.service import SearchService
+from kb.sessions import EndedSessions
 
 
 def search_service() -> SearchService:
@@ -16,6 +17,10 @@ def search_service() -> SearchService:
 
 def staff_accounts() -> StaffAccounts:
     return current_app.extensions["kb.accounts"]
+
+
+def ended_sessions() -> EndedSessions:
+    return current_app.extensions["kb.ended_sessions"]
 
 
 def answer_cache() -> AnswerCache:

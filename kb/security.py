@@ -3,8 +3,10 @@
 Headers come from flask-talisman: a Content-Security-Policy that allows no inline script and no
 framing, X-Content-Type-Options, Referrer-Policy, and the session cookie's flags. Every request
 that can change state needs Flask-WTF's CSRF token. Request rates are limited by Flask-Limiter
-per client address (public API) and per address and account (staff sign-in); its store is in
-memory unless RATELIMIT_STORAGE_URI names a shared one such as Redis.
+per client address (public API) and, for refused staff sign-ins, per address, per account and
+address, and per account (a higher ceiling that slows an attack spread over many addresses,
+and that a browser which signed in to the account before passes: kb/devices.py); its store
+is in memory unless RATELIMIT_STORAGE_URI names a shared one such as Redis.
 """
 from __future__ import annotations
 
@@ -16,6 +18,8 @@ from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFProtect
 from flask_talisman import Talisman
 from werkzeug.middleware.proxy_fix import ProxyFix
+
+from kb.devices import known_device
 
 #: Everything our own pages load comes from this host; the widget runs on other sites under their policy.
 CONTENT_SECURITY_POLICY = {
@@ -76,15 +80,26 @@ def _limit_rates(app: Flask, api: Blueprint, sign_in: Blueprint) -> None:
     # One count per client over the whole API, whichever endpoints a widget calls.
     limiter.shared_limit(app.config["API_RATE_LIMIT"], scope="public-api")(api)
     limiter.limit(app.config["SIGN_IN_LIMIT_PER_ADDRESS"], methods=["POST"], deduct_when=failed_sign_in)(sign_in)
+    # Guesses from one address lock that address out of the account, never its owner elsewhere.
     limiter.limit(
-        app.config["SIGN_IN_LIMIT_PER_ACCOUNT"], key_func=signing_in_account, methods=["POST"], deduct_when=failed_sign_in
+        app.config["SIGN_IN_LIMIT_PER_ACCOUNT_AND_ADDRESS"], key_func=lambda: f"{signing_in_account()}|{get_remote_address()}",
+        methods=["POST"], deduct_when=failed_sign_in,
+    )(sign_in)
+    limiter.limit(
+        app.config["SIGN_IN_LIMIT_PER_ACCOUNT"], key_func=signing_in_account, methods=["POST"], deduct_when=failed_sign_in,
+        exempt_when=lambda: known_device(signing_in_name()),
     )(sign_in)
     app.extensions["kb.limiter"] = limiter
 
 
+def signing_in_name() -> str:
+    """The account name a sign-in attempt is for, as typed, folded (known or not alike)."""
+    return request.form.get("name", "").strip().casefold()[:64]
+
+
 def signing_in_account() -> str:
-    """The rate-limit key of a sign-in attempt: the account name as typed, folded (known or not alike)."""
-    return "account:" + request.form.get("name", "").strip().casefold()[:64]
+    """The rate-limit key of a sign-in attempt's account."""
+    return "account:" + signing_in_name()
 
 
 def failed_sign_in(response) -> bool:

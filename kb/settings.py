@@ -69,7 +69,16 @@ SETTINGS: tuple[Setting, ...] = (
         "Requests one client address may make to the public API (limits syntax); more answer 429 with Retry-After.",
     ),
     Setting("SIGN_IN_LIMIT_PER_ADDRESS", "20 per hour", "Refused staff sign-ins one client address may make."),
-    Setting("SIGN_IN_LIMIT_PER_ACCOUNT", "5 per 15 minutes", "Refused sign-ins to one staff name, from any address."),
+    Setting(
+        "SIGN_IN_LIMIT_PER_ACCOUNT_AND_ADDRESS",
+        "5 per 15 minutes",
+        "Refused sign-ins to one staff name from one client address; past it, that address waits, the account's owner elsewhere does not.",
+    ),
+    Setting(
+        "SIGN_IN_LIMIT_PER_ACCOUNT",
+        "10 per minute",
+        "Refused sign-ins to one staff name from all addresses together: past it, new browsers wait up to the window (429 with Retry-After); a browser that signed in to the name before does not.",
+    ),
     Setting(
         "RATELIMIT_STORAGE_URI",
         "memory://",
@@ -91,6 +100,11 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("ANALYTICS_FLUSH_SECONDS", 2.0, "How often each worker writes its queued insights events to the database."),
     Setting("SESSION_HOURS", 12, "How long a staff sign-in lasts, in hours (a clinic day)."),
+    Setting(
+        "SESSION_STORE_URI",
+        "",
+        "Where signed-out staff sessions are recorded, so that no worker or node accepts them again: empty means the instance folder, or redis://host:6379 for nodes that do not share one.",
+    ),
     Setting(
         "SESSION_COOKIE_SECURE",
         False,
