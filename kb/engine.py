@@ -86,6 +86,9 @@ class Engine:
         public = self._documents(Term("audience", PUBLIC))
         staff_only = self._documents(Term("audience", STAFF))
         self._audience = {PUBLIC: public, STAFF: public | staff_only}
+        # Each audience's articles by slug: a slug the audience may not see is looked up exactly
+        # as one that does not exist (the same work, the same time).
+        self._slugs = {audience: {self.cards.field(int(docnum), "slug"): int(docnum) for docnum in np.flatnonzero(mask)} for audience, mask in self._audience.items()}
         # Each audience's answers are scored over its own articles only: a public score, order or
         # count never depends on a staff-only article (kb/scoring.py).
         self._postings = {
@@ -274,8 +277,7 @@ class Engine:
         return self._visible(slug, audience) is not None
 
     def _visible(self, slug: str, audience: str) -> int | None:
-        docnum = self.searcher.document_number(slug=slug)
-        return docnum if docnum is not None and self._audience[audience][docnum] else None
+        return self._slugs[audience].get(slug)
 
     def article(self, slug: str, audience: str = PUBLIC) -> dict:
         """One article's metadata and sanitized HTML; NotFound for an unknown slug or one this audience may not see."""
@@ -321,7 +323,7 @@ class Engine:
             raise NotFound(f"no article '{slug}'", param="slug")
         allowed = self._audience[audience].copy()
         for other in (slug, *exclude):
-            found = self.searcher.document_number(slug=other)
+            found = self._slugs[STAFF].get(other)
             if found is not None:
                 allowed[found] = False
         postings = self._postings[audience]

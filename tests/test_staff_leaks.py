@@ -7,6 +7,7 @@ misspelt (did-you-mean must not reveal them) and their prefixes (suggest must no
 from __future__ import annotations
 
 import re
+import sys
 from collections import Counter
 from urllib.parse import quote
 
@@ -158,3 +159,33 @@ def test_the_probe_sees_a_staff_answer_for_what_it_is(clinic_app, corpus):
     for article in corpus["staff"]:
         body = staff.get("/", query_string={"q": article.title}).get_data(as_text=True)
         assert article.slug in leaked(body, article.title, corpus)
+
+
+def calls_made(client, path: str) -> list[str]:
+    """Every Python function called while the app answers `path`, in order (by module and name)."""
+    called: list[str] = []
+
+    def record(frame, event, arg):
+        if event == "call":
+            called.append(f"{frame.f_code.co_filename}:{frame.f_code.co_name}")
+
+    sys.setprofile(record)
+    try:
+        answer = client.get(path)
+    finally:
+        sys.setprofile(None)
+    assert answer.status_code == 404
+    return called
+
+
+@pytest.mark.parametrize("prefix", ["/api/v1/articles/", "/articles/"])
+def test_a_staff_only_slug_is_refused_by_the_same_path_as_an_unknown_one(clinic_app, corpus, prefix):
+    """Not a timing test: the same Python calls, in the same order, take the same time. A staff-only
+    slug that took a longer path (finding the article, then refusing it) would say it exists."""
+    client = clinic_app.test_client()
+    staff_slug = corpus["staff"][0].slug
+    unknown = "".join(reversed(staff_slug))  # the same length: nothing differs but existing
+    for slug in (staff_slug, unknown):  # warm: templates compiled, caches filled
+        client.get(prefix + slug)
+    assert calls_made(client, prefix + staff_slug) == calls_made(client, prefix + unknown)
+    assert len(calls_made(client, prefix + unknown)) > 20  # the probe sees the request's calls
