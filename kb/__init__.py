@@ -24,7 +24,9 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     search_key = hashlib.sha256(b"kb search_id " + str(app.config["SECRET_KEY"]).encode()).digest()
     app.extensions["kb.search"] = SearchService(app.config["INDEX_DIR"], Ranking.from_settings(app.config), search_key)
-    app.extensions["kb.answers"] = AnswerCache(int(app.config["ANSWER_CACHE_SIZE"]))
+    app.extensions["kb.answers"] = AnswerCache(
+        int(app.config["ANSWER_CACHE_SIZE"]), max_bytes=int(float(app.config["ANSWER_CACHE_MB"]) * 2**20), sizeof=api.kept_answer_bytes
+    )
     app.extensions["kb.accounts"] = StaffAccounts(app.instance_path)
     lifetime = int(app.permanent_session_lifetime.total_seconds())
     app.extensions["kb.ended_sessions"] = EndedSessions.from_settings(app.config["SESSION_STORE_URI"], app.instance_path, lifetime)

@@ -38,6 +38,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("MAX_QUERY_LENGTH", 200, "Longest accepted query text in characters; longer answers 413."),
     Setting("MAX_PAGE", 100, "Highest page number accepted, to bound deep-paging cost."),
     Setting("ANSWER_CACHE_SIZE", 4096, "Public API answers kept in memory per worker for the current index version; 0 turns the cache off."),
+    Setting("ANSWER_CACHE_MB", 32, "Memory the kept public API answers may take per worker, in megabytes (answers and their keys together)."),
     Setting("API_CACHE_SECONDS", 60, "max-age of Cache-Control on public API answers (CDN and browser caching)."),
     # Ranking: chosen on the NFCorpus dev split and the clinic's judged questions (docs/benchmarks.md).
     Setting(

@@ -216,3 +216,39 @@ def test_every_worker_answers_alike_under_the_same_etag(built_index, tmp_path):
         assert [line.split(" ", 1)[0] for line in lines] == ["200"] * len(paths)
         answers.append([(line.split(" ", 2)[1], json.loads(line.split(" ", 2)[2], object_pairs_hook=in_order)) for line in lines])
     assert answers[0] == answers[1]
+
+
+def test_the_cache_stays_within_its_memory_whatever_the_answers_weigh(built_index, tmp_path, figures):
+    """Fifty hits with snippets a time: the count allows thousands, the memory bound holds them to
+    2 MB. The memory they really hold (tracemalloc, before and after the cache lets them go) is
+    within the bound, and the cache was full (the measure is not blind)."""
+    import gc
+    import tracemalloc
+
+    from conftest import FIXTURES
+
+    budget = 2 * 2**20
+    app = make_app(FIXTURES, built_index, tmp_path / "instance", ANSWER_CACHE_SIZE="100000", ANSWER_CACHE_MB="2", RATELIMIT_ENABLED=False)
+    try:
+        client = app.test_client()
+        answers = app.extensions["kb.answers"]
+        words = ["microneedling", "scars", "cost", "redness", "laser", "skin", "session", "acne", "pain", "needle"]
+        queries = [f"{a} {b} {n}" for n in range(20) for a in words for b in words]  # 2,000 distinct
+        client.get("/api/v1/search?q=warm&per_page=50")  # the engine's own first-use memory, outside the measure
+        tracemalloc.start()
+        try:
+            for query in queries:
+                assert client.get("/api/v1/search", query_string={"q": query, "per_page": "50"}).status_code == 200
+            gc.collect()
+            full = tracemalloc.get_traced_memory()[0]
+            kept, reckoned = len(answers), answers.kept_bytes
+            answers.find("another version", "public", "nothing")  # a new version empties the cache
+            gc.collect()
+            held = full - tracemalloc.get_traced_memory()[0]
+        finally:
+            tracemalloc.stop()
+        assert reckoned <= budget and kept < len(queries)
+        assert budget / 2 < held <= budget, (held, reckoned, kept)
+        figures["answer cache: memory held with a 2 MB bound (bytes, answers kept of 2,000)"] = f"{held:,} ({kept})"
+    finally:
+        app.extensions["kb.search"].close()
