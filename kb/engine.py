@@ -13,9 +13,13 @@ import functools
 import hashlib
 import hmac
 import html
+import logging
 import math
+import pickle
 import secrets
+import struct
 import time
+import zlib
 from typing import Sequence
 
 import numpy as np
@@ -28,7 +32,7 @@ from kb.articles import AUDIENCES, PUBLIC, STAFF
 from kb.cards import Cards
 from kb.completions import Completions
 from kb.dictionary import english_words
-from kb.errors import NotFound
+from kb.errors import IndexUnavailable, KbError, NotFound
 from kb.facets import FacetSets, intersect
 from kb.matching import TextMatch, answering
 from kb.index import IndexStore
@@ -41,6 +45,8 @@ from kb.taxonomy import LISTED_FACETS
 from kb.vocabulary import Corrector, audience_word_counts
 from kb.whoosh_internals import ColumnBytes
 
+log = logging.getLogger(__name__)
+
 #: More-like-this: how many articles to offer, from how many of the article's most telling words.
 SIMILAR_LIMIT, SIMILAR_TERMS = 4, 12
 SNIPPET_CHARS, SNIPPET_SURROUND, SNIPPET_FRAGMENTS = 220, 70, 2
@@ -48,6 +54,27 @@ SNIPPET_CHARS, SNIPPET_SURROUND, SNIPPET_FRAGMENTS = 220, 70, 2
 KEY_TERMS_KEPT = 1024
 #: Query clauses kept per index version (queries repeat their words; a clause never changes).
 CLAUSES_KEPT = 50_000
+
+
+#: What a damaged file of an open version raises when it is read: its bytes are not what was written.
+DAMAGED_DATA = (UnicodeError, struct.error, zlib.error, EOFError, pickle.UnpicklingError, OSError, ValueError, IndexError)
+
+
+def reads_index(method):
+    """An engine method that reads the version's files: damage found there is a 503 naming the
+    cure (`kb index` notices damaged files and rebuilds), never a 500."""
+
+    @functools.wraps(method)
+    def reading(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except KbError:
+            raise
+        except DAMAGED_DATA as exc:
+            log.exception("index version %s is damaged", self.version)
+            raise IndexUnavailable(f"the index is damaged; rebuild it with `kb index` ({type(exc).__name__})") from exc
+
+    return reading
 
 
 def search_id(key: bytes, version: str, audience: str, request: SearchRequest) -> str:
@@ -163,6 +190,7 @@ class Engine:
             return scoring.Scores(np.zeros(self._doc_count), np.zeros(self._doc_count, dtype=bool))
         return scoring.score(self._postings[audience], query, self.ranking.coordination)
 
+    @reads_index
     def search(self, request: SearchRequest, audience: str = PUBLIC) -> dict:
         started = time.perf_counter()
         allowed = self._audience[audience]
@@ -279,6 +307,7 @@ class Engine:
     def _visible(self, slug: str, audience: str) -> int | None:
         return self._slugs[audience].get(slug)
 
+    @reads_index
     def article(self, slug: str, audience: str = PUBLIC) -> dict:
         """One article's metadata and sanitized HTML; NotFound for an unknown slug or one this audience may not see."""
         docnum = self._visible(slug, audience)
@@ -304,6 +333,7 @@ class Engine:
             "reviewed": details.get("reviewed"),
         }
 
+    @reads_index
     def articles(self, audience: str) -> list[dict]:
         """Every article `audience` may see, as cards with their clinical review, by title."""
         listed = []
@@ -313,6 +343,7 @@ class Engine:
             listed.append(card)
         return sorted(listed, key=lambda card: card["title"].casefold())
 
+    @reads_index
     def similar(self, slug: str, audience: str = PUBLIC, limit: int = SIMILAR_LIMIT, exclude: Sequence[str] = ()) -> list[dict]:
         """Articles this audience may see whose key words resemble `slug`'s body: Whoosh's
         more-like-this key terms (Bo1, over this audience's articles: kb/similar.py), each scored

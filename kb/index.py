@@ -16,6 +16,7 @@ build leaves only a tmp- folder, removed by the next `kb index`.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 import os
 import secrets
@@ -44,9 +45,9 @@ from kb.wordsets import WordSet
 log = logging.getLogger(__name__)
 
 #: Bump when the schema or the way documents are built changes: existing indexes then rebuild by themselves.
-SCHEMA_VERSION = 8  # 2: Snowball (Porter2) stemming; 3: no positions (nothing reads them); 4: text in a column;
+SCHEMA_VERSION = 9  # 2: Snowball (Porter2) stemming; 3: no positions (nothing reads them); 4: text in a column;
 # 5: the body's term spans in its column; 6: spelling words in a column, analyzers indexing word by word;
-# 7: words left unstemmed (analysis.UNSTEMMED), one text line per block
+# 7: words left unstemmed (analysis.UNSTEMMED), one text line per block; 8: review dates; 9: file digests
 CURRENT = "current"
 MANIFEST = "manifest.json"
 TAXONOMY_COPY = "taxonomy.yaml"
@@ -136,6 +137,8 @@ class Manifest:
     outlines: dict[str, dict] = field(default_factory=dict)
     #: The fingerprint of the query rules published with this version ("" for none).
     rules: str = ""
+    #: Every file of the version as written: name -> [size, SHA-256], to tell a damaged one.
+    files: dict[str, list] = field(default_factory=dict)
 
     @classmethod
     def read(cls, folder: Path) -> Manifest | None:
@@ -143,7 +146,7 @@ class Manifest:
             data = orjson.loads((folder / MANIFEST).read_bytes())
             return cls(
                 int(data["schema"]), str(data["taxonomy"]), dict(data["articles"]), str(data["created"]),
-                dict(data.get("outlines", {})), str(data.get("rules", "")),
+                dict(data.get("outlines", {})), str(data.get("rules", "")), dict(data.get("files", {})),
             )
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return None
@@ -154,6 +157,17 @@ class Manifest:
         tmp = folder / f".{MANIFEST}.tmp"
         tmp.write_bytes(orjson.dumps(self.__dict__, option=orjson.OPT_SORT_KEYS))
         os.replace(tmp, folder / MANIFEST)
+
+    def damaged_files(self, folder: Path) -> list[str]:
+        """The version's files that are missing or no longer as written (size, then content)."""
+        damaged = []
+        for name, (size, digest) in sorted(self.files.items()):
+            try:
+                if (folder / name).stat().st_size != size or file_digest(folder / name) != digest:
+                    damaged.append(name)
+            except OSError:
+                damaged.append(name)
+        return damaged
 
     def known_outlines(self, taxonomy: Taxonomy) -> dict[str, Outline]:
         """slug -> Outline of the articles indexed in this version, when the articles it was built
@@ -177,6 +191,8 @@ class IndexReport:
     full: bool = False
     version: str | None = None
     seconds: float = 0.0
+    #: Files of the previous version found damaged, which this build replaced.
+    repaired: list[str] = field(default_factory=list)
 
     @property
     def rejected(self) -> list[str]:
@@ -184,9 +200,10 @@ class IndexReport:
 
     def summary(self) -> str:
         kind = "full build" if self.full else "update"
+        repaired = f"; {len(self.repaired)} damaged index files repaired" if self.repaired else ""
         return (
             f"{self.added} added, {self.updated} updated, {self.removed} removed, "
-            f"{len(self.rejected)} rejected ({kind}, {self.seconds:.2f} s)"
+            f"{len(self.rejected)} rejected ({kind}, {self.seconds:.2f} s){repaired}"
         )
 
 
@@ -221,7 +238,7 @@ class IndexStore:
             return whoosh_index.open_dir(str(folder)), taxonomy
         except Exception as exc:  # a corrupt index can raise almost anything from unpickling
             log.error("index version %s cannot be opened: %s", name, exc)
-            raise IndexUnavailable("the index cannot be read; rebuild it with `kb index --full`") from exc
+            raise IndexUnavailable("the index cannot be read; rebuild it with `kb index`") from exc
 
     def rules(self, name: str) -> RuleSet:
         """The query rules published with one version (checked against its articles when built)."""
@@ -301,6 +318,14 @@ def _update_locked(store, loaded, taxonomy, rules, full, progress) -> IndexRepor
     old = store.manifest()
     before = old.articles if old else {}
     rebuild = full or old is None or old.schema != SCHEMA_VERSION or old.taxonomy != taxonomy.fingerprint
+    damaged: list[str] = []
+    if not rebuild:
+        # A version whose files changed since they were written (a truncated segment, a bad disk
+        # block) is rebuilt in full, whether or not the articles changed.
+        damaged = old.damaged_files(store.current_path())
+        if damaged:
+            log.warning("the current index version's files are damaged (%s); rebuilding it in full", ", ".join(damaged))
+            rebuild = True
     loaded = _parse_what_the_index_lacks(loaded, before, rebuild, taxonomy)
     report = _compare(before, loaded)
     if not rebuild and not (report.added or report.updated or report.removed) and old.rules == rules.fingerprint:
@@ -324,15 +349,30 @@ def _update_locked(store, loaded, taxonomy, rules, full, progress) -> IndexRepor
         Manifest(
             SCHEMA_VERSION, taxonomy.fingerprint, {slug: o.content_hash for slug, o in outlines.items()},
             dt.datetime.now(dt.timezone.utc).isoformat(), {slug: o.to_json() for slug, o in outlines.items()},
-            rules.fingerprint,
+            rules.fingerprint, version_files(tmp),
         ).write(tmp)
         report.version = store.publish(tmp)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     report.full = rebuild
+    report.repaired = damaged
     log.info("index version %s: %s", report.version, report.summary())
     return report
+
+
+def file_digest(path: Path) -> str:
+    with open(path, "rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+def version_files(folder: Path) -> dict[str, list]:
+    """name -> [size, SHA-256] of every file a version is read from (not Whoosh's lock, not the manifest)."""
+    return {
+        path.name: [path.stat().st_size, file_digest(path)]
+        for path in sorted(folder.iterdir())
+        if path.is_file() and path.name not in WHOOSH_LOCKS and path.name != MANIFEST and not path.name.startswith(".")
+    }
 
 
 def _write_copy(path: Path, text: str) -> None:
