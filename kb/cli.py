@@ -13,6 +13,7 @@ from flask.cli import ScriptInfo, with_appcontext
 
 from kb.accounts import StaffAccounts
 from kb.articles import PUBLIC, STAFF
+from kb.children import end_children_with_this_process
 from kb.errors import KbError
 from kb.folder import LoadResult, load_folder
 from kb.index import IndexStore, update_index
@@ -56,6 +57,7 @@ def _report_problems(loaded: LoadResult) -> None:
 
 def build_index(full: bool = False, wait: float = 0.0, show_progress: bool = False):
     """Load the articles and bring the index up to date; returns the report (used by `serve` too)."""
+    end_children_with_this_process()  # parser and writer processes never outlive a killed build
     store = IndexStore(current_app.config["INDEX_DIR"])
     taxonomy, loaded, rules = _load(None if full else store)
     _report_problems(loaded)

@@ -7,12 +7,14 @@ next `kb index` puts everything right.
 from __future__ import annotations
 
 import gc
+import os
 import random
 import resource
 import shutil
 import signal
 import subprocess
 import time
+from pathlib import Path
 
 import pytest
 
@@ -171,3 +173,46 @@ def test_a_full_disk_during_a_build_leaves_the_old_index_intact(site, figures):
     kb(["index"], env)  # space again: the next run succeeds
     assert public_total(app) == before + 60
     figures["faults: disk full mid-build (file-size limit), old version intact"] = "yes"
+
+
+def children_of(pid: int) -> set[int]:
+    """The live processes whose parent is `pid` (read from /proc)."""
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # it ended while being read
+            continue
+        if int(fields[1]) == pid and fields[0] != "Z":
+            found.add(int(stat.parent.name))
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.parametrize("phase", ["parsing", "writing"])
+def test_killing_kb_index_ends_its_parser_and_writer_processes(site, phase, figures):
+    """kill -9 of a large build: the processes it started (a parser pool, Whoosh's writers) end too."""
+    if (os.cpu_count() or 1) < 2:
+        pytest.fail("a large build runs in several processes only on a machine with two cores or more")
+    app, env, articles, store = site
+    many_articles(articles, 1500)
+    build = subprocess.Popen([str(KB), "index", "--full"], cwd=PROJECT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    started = (lambda: any(store.root.glob("tmp-*"))) if phase == "writing" else (lambda: True)
+    wait_for(lambda: (started() and children_of(build.pid)) or build.poll() is not None, what=f"the build's {phase} processes")
+    children = children_of(build.pid)
+    build.send_signal(signal.SIGKILL)
+    assert build.wait() == -signal.SIGKILL
+    assert children, f"the build had no {phase} processes when it was killed: nothing was proved"
+    try:
+        wait_for(lambda: not any(alive(child) for child in children), timeout=30, what="the children to end with their parent")
+    finally:
+        for child in children:  # a failed run leaves no orphans behind it either
+            if alive(child):
+                os.kill(child, signal.SIGKILL)
+    figures[f"faults: kill -9 of kb index while {phase}, child processes left alive"] = 0
