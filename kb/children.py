@@ -39,4 +39,4 @@ def _die_with(parent: int) -> None:
         log.warning("a child of kb index cannot be tied to its parent: %s", os.strerror(ctypes.get_errno()))
     # The parent may have died between the fork and the call above: nothing would signal then.
     if os.getppid() != parent:
-        os._exit(1)
+        os.kill(os.getpid(), signal.SIGKILL)
