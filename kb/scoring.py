@@ -102,8 +102,9 @@ class Postings:
         lengths = np.ones(self.doc_count, dtype=np.float64)
         for leaf, base in self._leaves:
             for docnum in range(leaf.doc_count_all()):
-                # Whoosh's stored (byte-rounded) length, and 1 where it has none, as its scorer does.
-                lengths[base + docnum] = leaf.doc_field_length(docnum, fieldname, 1)
+                # Whoosh's stored (byte-rounded) length, and 1 where a segment has none, as its
+                # scorer does; an empty field reads as None (0), counted as 0 in a population's mean.
+                lengths[base + docnum] = leaf.doc_field_length(docnum, fieldname, 1) or 0
         return lengths
 
     def lengths(self) -> dict[str, np.ndarray]:

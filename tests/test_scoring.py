@@ -234,3 +234,28 @@ def test_dense_forms_stay_within_their_room(built_index, monkeypatch):
     assert sum(form is not None for form in postings._dense.values()) == 2
     assert sum(form is None for form in postings._dense.values()) > 2
     assert postings._dense_bytes == room
+
+
+def test_an_article_with_empty_fields_leaves_every_score_a_number(articles_copy, tmp_path):
+    """Whoosh reads an empty field's length as None: the public average over it must still be a number."""
+    import math
+
+    from conftest import build
+    from kb.engine import Engine
+    from kb.index import IndexStore
+    from kb.parameters import parse_request
+
+    (articles_copy / "plain-note.md").write_text(
+        "---\ntitle: Plain note\nsummary: A note with no headings and no tags.\nupdated: 2026-11-01\n"
+        "sources: [001_7c306c35706ba94e.txt]\n---\nJust one paragraph about needles, with no headings.\n",
+        encoding="utf-8",
+    )
+    build(articles_copy, tmp_path / "index")
+    store = IndexStore(tmp_path / "index")
+    engine = Engine(store, store.current_name())
+    try:
+        for audience in ("public", "staff"):
+            result = engine.search(parse_request({"q": ["what they look like needles"]}, engine.taxonomy), audience)
+            assert result["total"] >= 1 and all(math.isfinite(hit["score"]) for hit in result["hits"]), result["hits"]
+    finally:
+        engine.close()
