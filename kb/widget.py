@@ -66,6 +66,8 @@ class WidgetOptions:
     new_tab: bool = False
     theme: str = ""
     facets: tuple[tuple[str, str], ...] = ()
+    #: "" opens a chosen article in the widget's reader; "page" opens the article page instead.
+    open: str = ""
 
     def attributes(self) -> list[tuple[str, str]]:
         pairs = [("data-target", "#kb-search")]
@@ -73,7 +75,9 @@ class WidgetOptions:
             pairs.append(("data-placeholder", self.placeholder))
         if self.results != RESULTS_DEFAULT:
             pairs.append(("data-results", str(self.results)))
-        if self.new_tab:
+        if self.open:
+            pairs.append(("data-open", self.open))
+        if self.new_tab and self.open == "page":
             pairs.append(("data-new-tab", "true"))
         if self.theme:
             pairs.append(("data-theme", self.theme))
@@ -98,12 +102,15 @@ def parse_options(args, taxonomy) -> WidgetOptions:
     theme = args.get("theme", "")
     if theme not in ("", "dark"):
         raise BadParameter("theme must be empty or dark", param="theme")
+    opens = args.get("open", "")
+    if opens not in ("", "page"):
+        raise BadParameter("open must be empty (the widget's reader) or page", param="open")
     facets = []
     for key in FACET_KEYS:
         values = facet_values(args.getlist(key), key, taxonomy)
         if values:
             facets.append((key, ",".join(dict.fromkeys(values))))
-    return WidgetOptions(placeholder, results, args.get("new_tab") in ("1", "true", "on"), theme, tuple(facets))
+    return WidgetOptions(placeholder, results, args.get("new_tab") in ("1", "true", "on"), theme, tuple(facets), opens)
 
 
 @bp.get("/widget")

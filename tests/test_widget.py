@@ -11,8 +11,9 @@ from conftest import PROJECT
 from kb.widget import RESULTS_MAX
 
 #: The script's size budget as it travels: gzipped, as every browser asks for it (it was 4.1 KB
-#: when it first shipped; recording settled searches and clicks brought it to 5.1 KB).
-WIDGET_BUDGET_GZIPPED_BYTES = 6 * 1024
+#: when it first shipped; recording settled searches and clicks brought it to 5.1 KB, the reader,
+#: paging and the theme properties to 7.3 KB).
+WIDGET_BUDGET_GZIPPED_BYTES = 8 * 1024
 
 
 def test_widget_script_is_small_and_dependency_free(client):
@@ -69,7 +70,7 @@ def test_developer_page_lists_the_allowed_origins(built_index, tmp_path):
 
 
 def test_developer_page_options_escape_into_the_snippet(client):
-    page = client.get('/widget?placeholder="><script>x</script>&procedure=microneedling&new_tab=1&theme=dark')
+    page = client.get('/widget?placeholder="><script>x</script>&procedure=microneedling&open=page&new_tab=1&theme=dark')
     text = page.get_data(as_text=True)
     assert "<script>x</script>" not in text
     snippet = html.unescape(re.search(r'<code id="snippet">(.*?)</code>', text, re.S).group(1))
