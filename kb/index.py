@@ -45,9 +45,10 @@ from kb.wordsets import WordSet
 log = logging.getLogger(__name__)
 
 #: Bump when the schema or the way documents are built changes: existing indexes then rebuild by themselves.
-SCHEMA_VERSION = 9  # 2: Snowball (Porter2) stemming; 3: no positions (nothing reads them); 4: text in a column;
+SCHEMA_VERSION = 10  # 2: Snowball (Porter2) stemming; 3: no positions (nothing reads them); 4: text in a column;
 # 5: the body's term spans in its column; 6: spelling words in a column, analyzers indexing word by word;
-# 7: words left unstemmed (analysis.UNSTEMMED), one text line per block; 8: review dates; 9: file digests
+# 7: words left unstemmed (analysis.UNSTEMMED), one text line per block; 8: review dates; 9: file digests;
+# 10: tables in a scrolling box
 CURRENT = "current"
 MANIFEST = "manifest.json"
 TAXONOMY_COPY = "taxonomy.yaml"

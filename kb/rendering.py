@@ -10,6 +10,7 @@ import markdown
 import nh3
 
 MARKDOWN_EXTENSIONS = ["toc", "tables", "fenced_code", "sane_lists", "attr_list"]
+TABLE_START = re.compile(r"<table\b[^>]*>")
 HEADING_TAGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 #: nh3's defaults plus ids on headings, which the table of contents links to.
 ALLOWED_ATTRIBUTES = {
@@ -41,7 +42,14 @@ def render_markdown(text: str) -> tuple[str, tuple[Heading, ...]]:
     md = _markdown()
     raw_html = md.convert(text)
     safe_html = nh3.clean(raw_html, attributes=ALLOWED_ATTRIBUTES, link_rel="noopener noreferrer")
-    return safe_html, tuple(_flatten_toc(md.toc_tokens))
+    return _scrolling_tables(safe_html), tuple(_flatten_toc(md.toc_tokens))
+
+
+def _scrolling_tables(safe_html: str) -> str:
+    """Each table in a box of its own that scrolls sideways on a narrow screen (the page never
+    does), reachable with the keyboard so that its hidden part can be scrolled into view."""
+    boxed = TABLE_START.sub(lambda match: f'<div class="table-scroll" role="region" aria-label="Table" tabindex="0">{match.group()}', safe_html)
+    return boxed.replace("</table>", "</table></div>")
 
 
 def _flatten_toc(tokens: list[dict]) -> list[Heading]:

@@ -64,7 +64,8 @@ mark{background:var(--mark);color:inherit;padding:0 .1em}
 .reader li{display:list-item;padding:0;border:0;cursor:auto}
 .reader ul,.reader ol{border:0;margin:.4em 0;padding-left:1.4em;list-style:disc}
 .reader a{color:var(--accent)}
-.reader table{display:block;overflow-x:auto;border-collapse:collapse;margin:.5em 0;font-size:.9em}
+.reader .table-scroll{overflow-x:auto;margin:.5em 0}
+.reader table{border-collapse:collapse;font-size:.9em}
 .reader th,.reader td{border:1px solid var(--border);padding:.3em .5em;text-align:left;vertical-align:top}
 .reader fieldset{border:0;border-top:1px solid var(--border);margin:1em 0 0;padding:.6em 0 0}
 .reader legend{padding:0;font-weight:600}`;
@@ -298,7 +299,6 @@ mark{background:var(--mark);color:inherit;padding:0 .1em}
         // Sanitized by the knowledge base (nh3) and parsed inert; links to articles stay in the reader.
         body.append(...new DOMParser().parseFromString(article.html, "text/html").body.childNodes);
         for (const link of body.querySelectorAll("a[href]")) keepInReader(link);
-        for (const table of body.querySelectorAll("table")) table.tabIndex = 0; // it may scroll sideways
         // The article's own headings sit under its title (h2 here).
         for (const heading of body.querySelectorAll("h2,h3,h4,h5")) {
           const lower = el(`h${Number(heading.tagName[1]) + 1}`);
