@@ -7,6 +7,8 @@ class KbError(Exception):
 
     status = 500
     code = "internal_error"
+    #: A page's way out of the error, as (url, text), when there is a better one than a new search.
+    way_out: tuple[str, str] | None = None
 
     def __init__(self, message: str, *, param: str | None = None, status: int | None = None, code: str | None = None):
         super().__init__(message)

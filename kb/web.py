@@ -6,6 +6,8 @@ visitor sees depends on who is signed in, so pages are never stored by shared ca
 """
 from __future__ import annotations
 
+import dataclasses
+
 import datetime as dt
 import logging
 from urllib.parse import urlencode
@@ -14,6 +16,7 @@ from flask import Blueprint, render_template, request
 
 from kb import auth
 from kb.articles import PUBLIC
+from kb.errors import NotFound
 from kb.extensions import insights_recorder, phone_regions, search_limits, search_service
 from kb.insights.events import SearchRecord, analytics_wanted
 from kb.handlers import PARTIAL_HEADER, is_partial
@@ -52,7 +55,12 @@ def search_page():
     # Shared links may carry tracking parameters (utm_source...); the page ignores what it does not know.
     params = {name: request.args.getlist(name) for name in request.args if name in SEARCH_PARAMS}
     search = parse_request(params, engine.taxonomy, search_limits())
-    result = engine.search(search, audience)
+    try:
+        result = engine.search(search, audience)
+    except NotFound as past_the_end:  # only a page past the last one
+        last = engine.search(dataclasses.replace(search, page=1), audience)["pages"]
+        past_the_end.way_out = (SearchLinks(search).url(page=max(last, 1)), f"Go to the last page (page {max(last, 1)})")
+        raise
     # A visitor who is not signed in is a patient: their searches count for the insights page.
     # The page's script records the searches it loads itself (settled ones only) through the API.
     record = SearchRecord.of_search(search, result, phone_regions()) if audience == PUBLIC else None

@@ -287,3 +287,40 @@ def test_every_control_is_labelled_and_the_keyboard_reaches_it(page, live_site):
     expect(page).to_have_url(re.compile(r"scar_type=ice-pick"))
     expect(page.get_by_role("status")).to_contain_text("articles for “microneedling”")
     expect(page.locator("#f-scar_type-boxcar")).to_have_accessible_description(re.compile(r"^\d+ articles?$"))
+
+
+def test_back_after_typing_a_new_query_returns_to_the_one_before(page, live_site):
+    page.clock.install()  # the page's own timers, run forward on purpose: no waiting on the wall clock
+    page.goto(live_site.url + "/")
+    page.locator("#q").press_sequentially("boxcar")
+    page.clock.run_for(300)  # the pause in typing that sends the search
+    expect(page).to_have_url(re.compile(r"\?q=boxcar$"))
+    page.clock.run_for(2500)  # the visitor reads: "boxcar" is now an entry of its own
+    page.locator("#q").fill("")
+    page.locator("#q").press_sequentially("redness")
+    page.clock.run_for(300)
+    expect(page).to_have_url(re.compile(r"\?q=redness$"))
+    page.go_back()
+    expect(page).to_have_url(re.compile(r"\?q=boxcar$"))
+    expect(page.locator("#q")).to_have_value("boxcar")
+
+
+def test_the_header_keeps_its_height_and_the_sign_in_link_is_clean(page, live_site):
+    page.goto(live_site.url + "/")
+    link = page.get_by_role("link", name="Staff sign in")
+    assert link.get_attribute("href") == "/login?next=/"  # no stray "?"
+    signed_out = page.locator(".site-header").bounding_box()["height"]
+    link.click()
+    page.fill("#name", "nurse")
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    expect(page.get_by_text("Signed in as")).to_be_visible()
+    assert page.locator(".site-header").bounding_box()["height"] == signed_out
+
+
+def test_the_focus_ring_is_the_accent_not_an_error_colour(page, live_site):
+    page.goto(live_site.url + "/")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")
+    colour = page.evaluate("getComputedStyle(document.activeElement).outlineColor")
+    assert colour == "rgb(8, 70, 132)", colour

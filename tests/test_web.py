@@ -105,6 +105,16 @@ def test_tracking_parameters_on_a_shared_link_are_ignored(client):
     assert result_slugs(page.get_data(as_text=True))
 
 
+def test_a_page_past_the_end_says_so_and_links_to_the_last_one(client):
+    answer = client.get("/?q=scars&per_page=1&page=50")
+    text = answer.get_data(as_text=True)
+    assert answer.status_code == 404 and "past the last page" in text
+    last = client.get("/?q=scars&per_page=1").get_data(as_text=True)
+    pages = int(re.search(r"past the last page \((\d+)\)", text).group(1))
+    assert f'href="/?q=scars&amp;per_page=1&amp;page={pages}"' in text and f"Go to the last page (page {pages})" in text
+    assert client.get(f"/?q=scars&per_page=1&page={pages}").status_code == 200 and last
+
+
 @pytest.mark.parametrize(
     "query, status, message",
     [

@@ -132,14 +132,19 @@
   });
   document.addEventListener("visibilitychange", () => document.hidden && record());
 
+  // Words typed in one go share a history entry; a query the visitor paused on (SETTLE_MS) keeps
+  // its own, so that Back after typing a new one returns to it.
+  let entryTimer = 0;
   input.addEventListener("input", () => {
     clearTimeout(typingTimer);
     clearTimeout(recordTimer);
+    clearTimeout(entryTimer);
     typingTimer = setTimeout(() => {
       const url = formUrl();
       if (url === here()) return;
       load(url, typingEntry ? "replace" : "push");
       typingEntry = true;
+      entryTimer = setTimeout(() => { typingEntry = false; }, SETTLE_MS);
     }, TYPING_DELAY_MS);
     scheduleSuggestions();
   });
