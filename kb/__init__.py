@@ -13,8 +13,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     app = configured_app(test_config)
     ensure_secret_key(app)
 
-    from kb import api, auth, cli, handlers, security, web, widget
+    from kb import api, auth, cli, handlers, security, site, web, widget
     from kb.accounts import StaffAccounts
+    from kb.branding import branding_from_settings
     from kb.answers import AnswerCache
     from kb.insights import pages as insights_pages
     from kb.insights.recorder import Recorder
@@ -28,6 +29,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         int(app.config["ANSWER_CACHE_SIZE"]), max_bytes=int(float(app.config["ANSWER_CACHE_MB"]) * 2**20), sizeof=api.kept_answer_bytes
     )
     app.extensions["kb.accounts"] = StaffAccounts(app.instance_path)
+    app.extensions["kb.branding"] = branding_from_settings(app.config)
     lifetime = int(app.permanent_session_lifetime.total_seconds())
     app.extensions["kb.ended_sessions"] = EndedSessions.from_settings(app.config["SESSION_STORE_URI"], app.instance_path, lifetime)
     app.extensions["kb.insights"] = Recorder.from_settings(app.config)
@@ -35,6 +37,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(auth.bp)
     app.register_blueprint(web.bp)
     app.register_blueprint(widget.bp)
+    app.register_blueprint(site.bp)
     app.register_blueprint(insights_pages.bp)
     handlers.register_error_handlers(app)
     security.protect(app, api=api.bp, sign_in=auth.bp)

@@ -161,10 +161,12 @@ def serve_command(host: str, port: int, workers: int) -> None:
     """Serve the web app and API with gunicorn, building the index first if none exists."""
     from kb.server import port_in_use, run
 
+    from kb.branding import branding_from_settings
     from kb.dictionary import english_words
 
     try:
         english_words()  # read now: a broken install says so here, not in every worker
+        branding_from_settings(current_app.config)  # a bad name, logo or accent: said once, here
     except KbError as exc:
         _fail(exc)
     if port_in_use(host, port):

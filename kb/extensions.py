@@ -5,6 +5,7 @@ from flask import current_app
 
 from kb.accounts import StaffAccounts
 from kb.answers import AnswerCache
+from kb.branding import Branding
 from kb.insights.recorder import Recorder
 from kb.parameters import Limits
 from kb.service import SearchService
@@ -17,6 +18,10 @@ def search_service() -> SearchService:
 
 def staff_accounts() -> StaffAccounts:
     return current_app.extensions["kb.accounts"]
+
+
+def branding() -> Branding:
+    return current_app.extensions["kb.branding"]
 
 
 def ended_sessions() -> EndedSessions:

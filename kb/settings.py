@@ -35,6 +35,13 @@ SETTINGS: tuple[Setting, ...] = (
         "",
         "Comma-separated origins allowed to call the public API from a browser; empty allows none.",
     ),
+    Setting("SITE_NAME", "Clinic knowledge base", "The clinic's name for its knowledge base: the pages' header and titles."),
+    Setting("SITE_LOGO", "", "An image file (SVG, PNG, WebP or JPEG, at most 512 KB) shown beside the name in the pages' header; empty for none."),
+    Setting(
+        "ACCENT_COLOUR",
+        "#0b5cad",
+        "The clinic's colour for links, buttons and the focus ring on the pages, and the widget's default accent; at least 4.5:1 contrast on white.",
+    ),
     Setting("MAX_QUERY_LENGTH", 200, "Longest accepted query text in characters; longer answers 413."),
     Setting("MAX_PAGE", 100, "Highest page number accepted, to bound deep-paging cost."),
     Setting("ANSWER_CACHE_SIZE", 4096, "Public API answers kept in memory per worker for the current index version; 0 turns the cache off."),

@@ -17,7 +17,7 @@ from flask import Blueprint, render_template, request
 from kb import auth
 from kb.articles import PUBLIC
 from kb.errors import NotFound
-from kb.extensions import insights_recorder, phone_regions, search_limits, search_service
+from kb.extensions import branding, insights_recorder, phone_regions, search_limits, search_service
 from kb.insights.events import SearchRecord, analytics_wanted
 from kb.handlers import PARTIAL_HEADER, is_partial
 from kb.parameters import PER_PAGE_DEFAULT, SEARCH_PARAMS, SearchRequest, parse_request
@@ -170,4 +170,6 @@ def either(words: list[str]) -> str:
 
 @bp.app_context_processor
 def _template_globals():
-    return {"staff_name": auth.staff_name, "facet_keys": FACET_KEYS}
+    return {"staff_name": auth.staff_name, "facet_keys": FACET_KEYS, "site": branding()}
+
+

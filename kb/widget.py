@@ -11,7 +11,7 @@ from pathlib import Path
 from flask import Blueprint, Response, current_app, render_template, request
 
 from kb.errors import BadParameter
-from kb.extensions import search_service
+from kb.extensions import branding, search_service
 from kb.parameters import facet_values
 from kb.settings import split_origins
 from kb.taxonomy import FACET_KEYS
@@ -31,15 +31,20 @@ class Script:
     etag: str
 
 
+#: The widget's default accent as written in widget.js; the clinic's ACCENT_COLOUR takes its place.
+DEFAULT_ACCENT = b'accent: "#0b5cad"'
+
+
 def widget_script() -> Script:
-    """The widget's source and its content hash, read again only when the file changes."""
+    """The widget's source, with the clinic's accent as its default, and its content hash; read
+    again only when the file changes."""
     path = Path(current_app.static_folder) / "widget.js"
-    return _read_script(str(path), path.stat().st_mtime_ns)
+    return _read_script(str(path), path.stat().st_mtime_ns, branding().accent)
 
 
-@functools.lru_cache(maxsize=2)
-def _read_script(path: str, modified_ns: int) -> Script:
-    body = Path(path).read_bytes()
+@functools.lru_cache(maxsize=4)
+def _read_script(path: str, modified_ns: int, accent: str) -> Script:
+    body = Path(path).read_bytes().replace(DEFAULT_ACCENT, f'accent: "{accent}"'.encode("ascii"), 1)
     return Script(body, hashlib.sha256(body).hexdigest()[:20])
 
 

@@ -157,12 +157,48 @@ def test_pages_are_private_to_the_visitor(client):
 def test_assets_are_served_by_the_app_itself(client):
     page = client.get("/").get_data(as_text=True)
     sources = re.findall(r'(?:src|href)="([^"]+\.(?:js|css|svg))"', page)
-    assert len(sources) == 3
+    assert len(sources) == 4
     for source in sources:
-        assert source.startswith("/static/")
+        assert source.startswith(("/static/", "/site.css"))
         with client.get(source) as asset:
             assert asset.status_code == 200 and asset.data
     assert "http://" not in page and "https://" not in page
+
+
+def test_the_clinics_name_logo_and_accent_are_settings(built_index, tmp_path):
+    from conftest import FIXTURES, make_app
+
+    logo = tmp_path / "logo.svg"
+    logo.write_text('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>')
+    app = make_app(FIXTURES, built_index, tmp_path / "instance", SITE_NAME="Riverside Skin Clinic", SITE_LOGO=str(logo), ACCENT_COLOUR="#7A1F5C")
+    try:
+        client = app.test_client()
+        page = client.get("/articles/what-is-microneedling").get_data(as_text=True)
+        assert "<title>What is microneedling? · Riverside Skin Clinic</title>" in page or "· Riverside Skin Clinic</title>" in page
+        assert 'class="brand"' in page and "Riverside Skin Clinic</a>" in page and 'src="/site-logo"' in page
+        with client.get("/site-logo") as served:
+            assert served.mimetype == "image/svg+xml" and b"<svg" in served.data
+        css = client.get("/site.css")
+        assert "--accent: #7a1f5c;" in css.get_data(as_text=True) and "public" in css.headers["Cache-Control"]
+        with client.get("/widget.js") as script:
+            assert b'accent: "#7a1f5c"' in script.data  # the widget's default accent
+    finally:
+        app.extensions["kb.search"].close()
+
+
+@pytest.mark.parametrize("settings, message", [
+    ({"ACCENT_COLOUR": "#ffcc00"}, "contrast of 1.51:1 on white"),
+    ({"ACCENT_COLOUR": "blue"}, "must be a colour such as"),
+    ({"SITE_LOGO": "/nowhere/logo.png"}, "cannot be read"),
+    ({"SITE_LOGO": "/etc/hostname"}, "must be an image file"),
+    ({"SITE_NAME": " "}, "SITE_NAME must be"),
+])
+def test_unusable_branding_is_refused_when_the_app_starts(built_index, tmp_path, settings, message):
+    from conftest import FIXTURES, make_app
+    from kb.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        make_app(FIXTURES, built_index, tmp_path / "instance", **settings)
 
 
 # -- link building ------------------------------------------------------------------------------
