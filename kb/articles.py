@@ -15,6 +15,7 @@ import yaml
 
 from kb.rendering import Heading, html_to_text, render_markdown
 from kb.reviews import Review, parse_review
+from kb.sources import Source, parse_sources
 from kb.taxonomy import LISTED_FACETS, SLUG, Taxonomy
 
 #: Who may read an article: everyone, or signed-in staff only. Staff see both.
@@ -112,6 +113,8 @@ class Article:
     price_max: float | None = None
     currency: str | None = None
     sources: tuple[str, ...] = ()
+    #: Each source with its title and link, where the front matter gives them (kb/sources.py).
+    source_details: tuple[Source, ...] = ()
     related: tuple[str, ...] = ()
     links: tuple[tuple[str, int], ...] = ()
     content_hash: str = ""
@@ -243,6 +246,7 @@ def _validate(path: Path, meta: dict, lines: dict[str, int], taxonomy: Taxonomy,
     for position, value in enumerate(related):
         if not SLUG.match(value):
             problem(line_of(f"related:{position}"), f"related '{value}' is not an article slug")
+    sources = parse_sources(meta.get("sources"), line_of("sources"), problem)
     fields.update(
         audience=audience,
         updated=_date(meta.get("updated"), line_of("updated"), problem),
@@ -251,7 +255,8 @@ def _validate(path: Path, meta: dict, lines: dict[str, int], taxonomy: Taxonomy,
             read_date=lambda value, name: _date(value, line_of("reviewed"), problem, name),
         ),
         price_min=price_min, price_max=price_max, currency=currency,
-        sources=tuple(_string_list(meta, "sources", line_of("sources"), problem)),
+        source_details=sources,
+        sources=tuple(source.file for source in sources),
         related=tuple(dict.fromkeys(related)),
     )
     fields["related_lines"] = tuple(line_of(f"related:{related.index(slug)}") for slug in fields["related"])

@@ -329,6 +329,7 @@ class Engine:
             "html": details["html"],
             "headings": [{"level": level, "anchor": anchor, "text": text} for level, anchor, text in details["headings"]],
             "sources": details["sources"],
+            "source_details": details["source_details"],
             "related": related,
             "price": price,
             "reviewed": details.get("reviewed"),

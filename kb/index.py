@@ -45,10 +45,10 @@ from kb.wordsets import WordSet
 log = logging.getLogger(__name__)
 
 #: Bump when the schema or the way documents are built changes: existing indexes then rebuild by themselves.
-SCHEMA_VERSION = 10  # 2: Snowball (Porter2) stemming; 3: no positions (nothing reads them); 4: text in a column;
+SCHEMA_VERSION = 11  # 2: Snowball (Porter2) stemming; 3: no positions (nothing reads them); 4: text in a column;
 # 5: the body's term spans in its column; 6: spelling words in a column, analyzers indexing word by word;
 # 7: words left unstemmed (analysis.UNSTEMMED), one text line per block; 8: review dates; 9: file digests;
-# 10: tables in a scrolling box
+# 10: tables in a scrolling box; 11: sources' titles and links
 CURRENT = "current"
 MANIFEST = "manifest.json"
 TAXONOMY_COPY = "taxonomy.yaml"
@@ -114,6 +114,7 @@ def document(article: Article, taxonomy: Taxonomy) -> dict:
             "html": article.html,
             "headings": [(h.level, h.anchor, h.text) for h in article.headings],
             "sources": list(article.sources),
+            "source_details": [source.to_dict() for source in article.source_details],
             "related": list(article.related),
             "currency": article.currency,
             "reviewed": article.reviewed.as_dict() if article.reviewed else None,

@@ -66,7 +66,11 @@ def test_fixture_article_loads_with_everything(taxonomy):
         ("---\n- just\n- a list\n---\n", 2, "must be a mapping"),
         ("no front matter here", 1, "missing YAML front matter"),
         ("---\ntitle: t\nsummary: s\nrelated: [Not A Slug]\n---\n", 4, "is not an article slug"),
-        ("---\ntitle: t\nsummary: s\nsources: {a: b}\n---\n", 4, "'sources' must be a list"),
+        ("---\ntitle: t\nsummary: s\nsources: {a: b}\n---\n", 4, "a source mapping needs its file name"),
+        ("---\ntitle: t\nsummary: s\nsources: 7.5\n---\n", 4, "'sources' must be a list"),
+        ("---\ntitle: t\nsummary: s\nsources:\n  - {file: a.txt, title: ''}\n---\n", 4, "source a.txt: title must be text"),
+        ("---\ntitle: t\nsummary: s\nsources:\n  - {file: a.txt, title: A, url: 'javascript:alert(1)'}\n---\n", 4, "url must be an http(s) address"),
+        ("---\ntitle: t\nsummary: s\nsources:\n  - {file: a.txt, title: A, link: x}\n---\n", 4, "unknown keys ['link']"),
     ],
 )
 def test_bad_front_matter_names_file_line_and_fix(tmp_path, taxonomy, text, line, message):
@@ -249,3 +253,13 @@ def test_unchanged_and_parsed_files_are_named_alike_whatever_the_folder_is_calle
     again = load_folder(Path("."), taxonomy, outlines_of(first))
     assert [a.path for a in first.articles] == ["one.md", "two.md"]
     assert ([o.path for o in again.unchanged], [a.path for a in again.articles]) == (["one.md"], ["two.md"])
+
+
+def test_sources_carry_a_title_and_a_link_where_the_front_matter_gives_them(tmp_path, taxonomy):
+    path = write(tmp_path, "---\ntitle: t\nsummary: s\nsources:\n  - 001_a.txt\n  - {file: 002_b.txt, title: A review of needling, url: 'https://example.org/review'}\n---\nbody")
+    article = load_article(path, taxonomy)
+    assert article.sources == ("001_a.txt", "002_b.txt")
+    assert [source.to_dict() for source in article.source_details] == [
+        {"file": "001_a.txt", "title": None, "url": None},
+        {"file": "002_b.txt", "title": "A review of needling", "url": "https://example.org/review"},
+    ]

@@ -374,3 +374,12 @@ def test_focus_colour_stands_out_from_the_page():
     css = (PROJECT / "kb" / "static" / "kb.css").read_text()
     colours = dict(re.findall(r"--([a-z-]+):\s*(#[0-9a-f]{6});", css))
     assert contrast(colours["focus"], colours["paper"]) >= 3 and contrast(colours["focus"], colours["tint"]) >= 3
+
+
+def test_an_article_names_its_sources_by_title_with_their_links(client):
+    page = client.get("/articles/ice-pick-scars").get_data(as_text=True)
+    assert '<a href="https://example.org/points" rel="noopener noreferrer">Points to know before microneedling</a>' in page
+    assert "(002_8e0a0899975d12b0.txt)" in page
+    answer = client.get("/api/v1/articles/ice-pick-scars").get_json()
+    assert answer["sources"] == ["002_8e0a0899975d12b0.txt"]
+    assert answer["source_details"] == [{"file": "002_8e0a0899975d12b0.txt", "title": "Points to know before microneedling", "url": "https://example.org/points"}]
