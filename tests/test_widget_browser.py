@@ -228,6 +228,8 @@ def test_widget_works_under_a_strict_content_security_policy(page, live_site, cl
     box(page).fill("peel")
     expect(options(page).first).to_be_visible()
     assert style(box(page), "border-top-left-radius") == "6px"  # the widget's own stylesheet applied
+    options(page).first.click()  # the reader too: the article's HTML, its table box and buttons
+    expect(page.locator("#kb-search .reader").get_by_text("Was this helpful?")).to_be_visible()
     assert violations == []
 
 

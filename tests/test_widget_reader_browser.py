@@ -45,6 +45,7 @@ def test_a_result_opens_in_the_reader_and_back_returns_to_the_same_results(conte
     expect(reader(page).locator(":scope > h2")).to_be_focused()
     expect(reader(page).get_by_text("Was this helpful?")).to_be_visible()
     expect(reader(page).locator(".meta")).to_contain_text("Updated")
+    expect(reader(page).locator(".body p").first).not_to_be_empty()  # the article's own text
     assert page.url == host and len(context.pages) == 1  # never navigated, never a new tab
     expect(page.locator("#kb-search [role=listbox]")).to_be_hidden()
     page.screenshot(path=screenshots / "widget-reader.png", full_page=True)

@@ -187,6 +187,33 @@ def test_no_vector_runs_in_the_widget_on_a_clinic_page(watched, hostile_site, cl
         assert_nothing_ran(watched, f"the widget for {query!r}", trusted=(hostile_site.url,))
 
 
+def test_no_vector_runs_in_the_widgets_reader(watched, hostile_site, clinic_sites, figures):
+    """Every hostile article opened inside the widget, on a clinic's page, with its CSP bypassed."""
+    url = clinic_sites["allowed"].page("xss-reader.html", f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>A clinic</title></head><body>
+<div id="kb-search"></div>
+<script src="{hostile_site.url}/widget.js" data-target="#kb-search" data-results="10" defer></script>
+</body></html>""")
+    watched.goto(url)
+    watched.locator("#kb-search input").fill(WORD)
+    found = watched.locator("#kb-search [role=option]")
+    expect(found).to_have_count(10)
+    more = watched.locator("#kb-search").get_by_role("button", name="More results")
+    while more.is_visible():
+        count = found.count()
+        more.click()
+        expect(found).not_to_have_count(count)
+    assert found.count() == len(VECTORS)
+    reader = watched.locator("#kb-search .reader")
+    for index in range(len(VECTORS)):
+        found.nth(index).click()
+        expect(reader.get_by_text("Was this helpful?")).to_be_visible()
+        assert_nothing_ran(watched, f"the widget's reader for result {index + 1}", trusted=(hostile_site.url,))
+        reader.get_by_role("button", name="Back to results").click()
+        expect(reader).to_be_hidden()
+    figures["xss: hostile articles opened in the widget's reader (CSP bypassed)"] = len(VECTORS)
+
+
 def test_api_snippets_carry_only_mark_tags(hostile_site):
     from urllib.request import urlopen
 
