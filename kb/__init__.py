@@ -13,9 +13,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     app = configured_app(test_config)
     ensure_secret_key(app)
 
-    from kb import api, auth, cli, handlers, security, site, web, widget
+    from kb import api, assets, auth, cli, handlers, security, site, web, widget
     from kb.accounts import StaffAccounts
     from kb.branding import branding_from_settings
+    from kb.compression import compress_answers
     from kb.answers import AnswerCache
     from kb.insights import pages as insights_pages
     from kb.insights.recorder import Recorder
@@ -24,6 +25,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from kb.sessions import EndedSessions
 
     search_key = hashlib.sha256(b"kb search_id " + str(app.config["SECRET_KEY"]).encode()).digest()
+    compress_answers(app)  # first: its hook runs after every other one
     app.extensions["kb.search"] = SearchService(app.config["INDEX_DIR"], Ranking.from_settings(app.config), search_key)
     app.extensions["kb.answers"] = AnswerCache(
         int(app.config["ANSWER_CACHE_SIZE"]), max_bytes=int(float(app.config["ANSWER_CACHE_MB"]) * 2**20), sizeof=api.kept_answer_bytes
@@ -38,6 +40,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(web.bp)
     app.register_blueprint(widget.bp)
     app.register_blueprint(site.bp)
+    app.register_blueprint(assets.bp)
     app.register_blueprint(insights_pages.bp)
     handlers.register_error_handlers(app)
     security.protect(app, api=api.bp, sign_in=auth.bp)

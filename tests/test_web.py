@@ -159,7 +159,7 @@ def test_assets_are_served_by_the_app_itself(client):
     sources = re.findall(r'(?:src|href)="([^"]+\.(?:js|css|svg))"', page)
     assert len(sources) == 4
     for source in sources:
-        assert source.startswith(("/static/", "/site.css"))
+        assert source.startswith(("/assets/", "/site.css"))
         with client.get(source) as asset:
             assert asset.status_code == 200 and asset.data
     assert "http://" not in page and "https://" not in page

@@ -16,7 +16,6 @@
   const REGIONS = ["facets-region", "results-region"];
   const TYPING_DELAY_MS = 250; // results wait for a pause in typing: one request per word, not per key
   const SUGGEST_DELAY_MS = 120;
-  const NARROW = window.matchMedia("(max-width: 47.99rem)");
   // A patient's search counts for the clinic's insights once they settle on it (no more
   // typing for this long, or a result opened); the regions carry what to record (data-record).
   const SETTLE_MS = 2000;
@@ -198,8 +197,6 @@
     load(here(), "none");
   });
 
-  // On a phone the filters start folded away unless some are in use.
-  if (NARROW.matches && filters() && !form.querySelector(".facet input:checked")) filters().open = false;
 
   // -- completions: the WAI-ARIA combobox pattern over /api/v1/suggest --------------------------
 

@@ -1,0 +1,38 @@
+"""Compressed answers (Flask-Compress: zstd, Brotli or gzip, whichever the client accepts) for
+HTML, JSON, CSS, JavaScript, SVG and XML, with `Vary: Accept-Encoding` and ETags that name the
+encoding ("abc:br"), so that a revalidation still gets its 304.
+
+Never compressed: anything rendered for signed-in staff and the sign-in pages. They carry a
+CSRF token next to text the request chose (a query, a name), the mix a BREACH attacker needs
+to read the token out of compressed sizes. Patients' pages hold no secret, so they are compressed.
+"""
+from __future__ import annotations
+
+from flask import Flask, g, request
+from flask_compress import Compress
+
+MIMETYPES = [
+    "text/html", "application/json", "text/css", "text/javascript", "application/javascript",
+    "image/svg+xml", "application/xml", "text/xml", "text/plain", "text/csv",
+]
+
+
+def compress_answers(app: Flask) -> None:
+    """Call before anything else adds after-request hooks: compression must be the last of them."""
+    app.config.setdefault("COMPRESS_MIMETYPES", MIMETYPES)
+    app.config["COMPRESS_REGISTER"] = False  # registered below, with the exceptions
+    # Streamed answers (Flask's /static/ files) stay as they are: compressing a stream loses the
+    # file's close. The pages' files come whole from /assets/ (kb/assets.py) and are compressed.
+    app.config.setdefault("COMPRESS_STREAMS", False)
+    compressor = Compress(app)
+
+    @app.after_request
+    def _compressed(response):
+        if g.get("staff_name") or request.blueprint == "auth":
+            return response
+        return compressor.after_request(response)
+
+
+def etag_of(sent: str) -> str:
+    """The ETag a client sent, without the encoding a compressed answer added to it."""
+    return sent.rsplit(":", 1)[0] if sent.rsplit(":", 1)[-1] in ("zstd", "br", "gzip", "deflate") else sent
