@@ -13,7 +13,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app = configured_app(test_config)
     ensure_secret_key(app)
 
-    from kb import api, assets, auth, cli, handlers, security, site, web, widget
+    from kb import api, assets, auth, cli, handlers, security, seo, site, web, widget
     from kb.accounts import StaffAccounts
     from kb.branding import branding_from_settings
     from kb.compression import compress_answers
@@ -41,6 +41,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(widget.bp)
     app.register_blueprint(site.bp)
     app.register_blueprint(assets.bp)
+    app.register_blueprint(seo.bp)
     app.register_blueprint(insights_pages.bp)
     handlers.register_error_handlers(app)
     security.protect(app, api=api.bp, sign_in=auth.bp)

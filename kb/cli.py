@@ -177,6 +177,9 @@ def serve_command(host: str, port: int, workers: int) -> None:
             click.echo(f"Indexed: {build_index().summary()}")
         except KbError as exc:
             _fail(exc)
+    # The workers read it: canonical links and the sitemap name the address served on (kb/seo.py).
+    if not current_app.config["PUBLIC_BASE_URL"]:
+        os.environ["KB_PUBLIC_BASE_URL"] = f"http://{host}:{port}"
     click.echo(f"Serving on http://{host}:{port} ({workers} workers)")
     run(host, port, workers)
 

@@ -42,6 +42,11 @@ SETTINGS: tuple[Setting, ...] = (
         "#0b5cad",
         "The clinic's colour for links, buttons and the focus ring on the pages, and the widget's default accent; at least 4.5:1 contrast on white.",
     ),
+    Setting(
+        "PUBLIC_BASE_URL",
+        "",
+        "The site's public address (https://kb.clinic.example) for canonical links, shared-link tags and the sitemap; never taken from a request header. `kb serve` sets it to the address it serves on when empty.",
+    ),
     Setting("MAX_QUERY_LENGTH", 200, "Longest accepted query text in characters; longer answers 413."),
     Setting("MAX_PAGE", 100, "Highest page number accepted, to bound deep-paging cost."),
     Setting("ANSWER_CACHE_SIZE", 4096, "Public API answers kept in memory per worker for the current index version; 0 turns the cache off."),
