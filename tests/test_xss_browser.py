@@ -67,7 +67,9 @@ DANGER_PROBE = """(trusted) => {
   for (const host of document.querySelectorAll('*')) if (host.shadowRoot) roots.push(host.shadowRoot);
   for (const root of roots) for (const el of root.querySelectorAll('*')) {
     const tag = el.tagName.toLowerCase();
-    if (tag === 'script' && !(el.src && [location.origin, ...trusted].some(origin => el.src.startsWith(origin + '/')))) found.push('script:' + el.outerHTML.slice(0, 80));
+    // JSON-LD is a data block, never run: allowed while it is one whole JSON value (nothing broke out of it).
+    const data = tag === 'script' && el.type === 'application/ld+json' && (() => { try { JSON.parse(el.textContent); return true; } catch { return false; } })();
+    if (tag === 'script' && !data && !(el.src && [location.origin, ...trusted].some(origin => el.src.startsWith(origin + '/')))) found.push('script:' + el.outerHTML.slice(0, 80));
     if (['iframe', 'object', 'embed', 'base', 'meta', 'link', 'style', 'form', 'input', 'svg', 'math'].includes(tag)
         && !el.closest('head') && !el.closest('[data-kb-own]') && root === document && el.closest('article')) found.push(tag);
     for (const attr of el.attributes) {
