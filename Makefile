@@ -12,7 +12,7 @@ QUICK := not browser and not load and not fault and not fuzz and not slow
 # The accessibility audit of the browser tests runs axe-core, from npm, in Chromium.
 AXE := $(VENV)/node/node_modules/axe-core/axe.min.js
 
-.PHONY: serve test quick index check bench clean
+.PHONY: serve test quick index check bench lighthouse clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +51,11 @@ check: $(INSTALLED)
 
 bench: $(TEST_INSTALLED)
 	$(BIN)/python benchmarks/speed.py
+
+# Lighthouse from npm, run in Debian's Chromium (docs/benchmarks.md has the scores).
+lighthouse: $(TEST_INSTALLED)
+	npm install --silent --no-audit --no-fund --prefix $(VENV)/node lighthouse@12
+	$(BIN)/python benchmarks/lighthouse.py
 
 clean:
 	rm -rf $(VENV) index instance .coverage .pytest_cache
