@@ -1,4 +1,4 @@
-"""Compressed answers (Flask-Compress: zstd, Brotli or gzip, whichever the client accepts) for
+"""Compressed answers (Flask-Compress: Brotli or gzip, whichever the client accepts) for
 HTML, JSON, CSS, JavaScript, SVG and XML, with `Vary: Accept-Encoding` and ETags that name the
 encoding ("abc:br"), so that a revalidation still gets its 304.
 
@@ -20,6 +20,10 @@ MIMETYPES = [
 def compress_answers(app: Flask) -> None:
     """Call before anything else adds after-request hooks: compression must be the last of them."""
     app.config.setdefault("COMPRESS_MIMETYPES", MIMETYPES)
+    # Brotli at 6 makes the widget 7.1 KB where gzip makes 7.6 and zstd at its default 8.0 (and
+    # costs 2.4 ms for it here); every browser that offers zstd offers Brotli.
+    app.config.setdefault("COMPRESS_ALGORITHM", ["br", "gzip"])
+    app.config.setdefault("COMPRESS_BR_LEVEL", 6)
     app.config["COMPRESS_REGISTER"] = False  # registered below, with the exceptions
     # Streamed answers (Flask's /static/ files) stay as they are: compressing a stream loses the
     # file's close. The pages' files come whole from /assets/ (kb/assets.py) and are compressed.
