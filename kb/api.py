@@ -13,7 +13,7 @@ from flask_cors import CORS
 from werkzeug.http import quote_etag
 
 from kb.articles import PUBLIC
-from kb.compression import etag_of
+from kb.compression import still_fresh
 from kb.errors import BadParameter
 from kb.extensions import answer_cache, insights_recorder, phone_regions, search_limits, search_service
 from kb.insights.events import MAX_EVENT_BYTES, SearchRecord, analytics_wanted, parse_event
@@ -74,7 +74,7 @@ def _cached(version: str, checked: Callable[[], tuple[Hashable, Any]], build: Ca
         answers.alias(version, AUDIENCE, as_sent, answer_key)
     digest, body, headers, kept_summary = found
     g.answer_summary = kept_summary
-    if any(etag_of(sent) == digest for sent in request.if_none_match.as_set()):
+    if still_fresh(digest):
         return Response(status=304, headers=headers)
     return Response(body, mimetype="application/json", headers=headers)
 

@@ -40,3 +40,9 @@ def compress_answers(app: Flask) -> None:
 def etag_of(sent: str) -> str:
     """The ETag a client sent, without the encoding a compressed answer added to it."""
     return sent.rsplit(":", 1)[0] if sent.rsplit(":", 1)[-1] in ("zstd", "br", "gzip", "deflate") else sent
+
+
+def still_fresh(etag: str) -> bool:
+    """Whether the request's If-None-Match names this answer, compressed ("abc:br") or not."""
+    sent = request.if_none_match
+    return sent.star_tag or any(etag_of(tag) == etag for tag in sent.as_set())

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from flask import Blueprint, Response, current_app, render_template, request
 
-from kb.compression import etag_of
+from kb.compression import still_fresh
 from kb.errors import BadParameter
 from kb.extensions import branding, search_service
 from kb.parameters import facet_values
@@ -52,7 +52,7 @@ def _read_script(path: str, modified_ns: int, accent: str) -> Script:
 @bp.get("/widget.js")
 def script():
     current = widget_script()
-    if any(etag_of(sent) == current.etag for sent in request.if_none_match.as_set()):
+    if still_fresh(current.etag):
         response = Response(status=304)
     else:
         response = Response(current.body, mimetype="text/javascript")

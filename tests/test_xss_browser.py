@@ -173,12 +173,17 @@ def test_no_vector_runs_on_search_pages(watched, hostile_site, figures):
     figures["xss: hostile queries tried"] = len(QUERY_VECTORS)
 
 
-def test_no_vector_runs_in_the_widget_on_a_clinic_page(watched, hostile_site, clinic_sites):
-    url = clinic_sites["allowed"].page("xss-host.html", f"""<!doctype html>
+def widget_host(site, hostile_site, name: str) -> str:
+    """A clinic's page with nothing of its own but the widget, over the hostile articles."""
+    return site.page(name, f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>A clinic</title></head><body>
 <div id="kb-search"></div>
 <script src="{hostile_site.url}/widget.js" data-target="#kb-search" data-results="10" defer></script>
 </body></html>""")
+
+
+def test_no_vector_runs_in_the_widget_on_a_clinic_page(watched, hostile_site, clinic_sites):
+    url = widget_host(clinic_sites["allowed"], hostile_site, "xss-host.html")
     watched.goto(url)
     box = watched.locator("#kb-search input")
     for query in [WORD, *QUERY_VECTORS]:
@@ -191,11 +196,7 @@ def test_no_vector_runs_in_the_widget_on_a_clinic_page(watched, hostile_site, cl
 
 def test_no_vector_runs_in_the_widgets_reader(watched, hostile_site, clinic_sites, figures):
     """Every hostile article opened inside the widget, on a clinic's page, with its CSP bypassed."""
-    url = clinic_sites["allowed"].page("xss-reader.html", f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>A clinic</title></head><body>
-<div id="kb-search"></div>
-<script src="{hostile_site.url}/widget.js" data-target="#kb-search" data-results="10" defer></script>
-</body></html>""")
+    url = widget_host(clinic_sites["allowed"], hostile_site, "xss-reader.html")
     watched.goto(url)
     watched.locator("#kb-search input").fill(WORD)
     found = watched.locator("#kb-search [role=option]")
