@@ -13,8 +13,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     app = configured_app(test_config)
     ensure_secret_key(app)
 
-    from kb import api, assets, auth, cli, handlers, security, seo, site, web, widget
+    from kb import api, assets, auth, cli, editor, handlers, security, seo, site, web, widget
     from kb.accounts import StaffAccounts
+    from kb.article_files import ArticleFiles
     from kb.branding import branding_from_settings
     from kb.compression import compress_answers
     from kb.answers import AnswerCache
@@ -31,6 +32,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         int(app.config["ANSWER_CACHE_SIZE"]), max_bytes=int(float(app.config["ANSWER_CACHE_MB"]) * 2**20), sizeof=api.kept_answer_bytes
     )
     app.extensions["kb.accounts"] = StaffAccounts(app.instance_path)
+    app.extensions["kb.article_files"] = ArticleFiles(app.config["ARTICLES_DIR"], app.instance_path)
     app.extensions["kb.branding"] = branding_from_settings(app.config)
     lifetime = int(app.permanent_session_lifetime.total_seconds())
     app.extensions["kb.ended_sessions"] = EndedSessions.from_settings(app.config["SESSION_STORE_URI"], app.instance_path, lifetime)
@@ -38,6 +40,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(api.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(web.bp)
+    app.register_blueprint(editor.bp)
     app.register_blueprint(widget.bp)
     app.register_blueprint(site.bp)
     app.register_blueprint(assets.bp)

@@ -29,6 +29,9 @@ ACCOUNTS_FILE = "staff.json"
 NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._@-]{0,63}$")
 #: NIST SP 800-63B's floor for a chosen secret; longer passphrases are welcome, up to a sane cap.
 PASSWORD_MIN, PASSWORD_MAX = 8, 256
+#: What an account may do: staff read every published article; editors also write them and see drafts.
+STAFF_ROLE, EDITOR_ROLE = "staff", "editor"
+ROLES = (STAFF_ROLE, EDITOR_ROLE)
 
 
 def check_name(name: str) -> str:
@@ -47,6 +50,12 @@ def check_password(password: str) -> None:
 def _dummy_hash() -> str:
     """Checked when the name is unknown, so a wrong name costs as long as a wrong password."""
     return generate_password_hash(secrets.token_hex(16))
+
+
+def check_role(role: str) -> str:
+    if role not in ROLES:
+        raise AccountError(f"'{role}' is not a role: use {' or '.join(ROLES)}")
+    return role
 
 
 def stamp_of(account: dict) -> str:
@@ -103,19 +112,39 @@ class StaffAccounts:
         account = self._read().get(name)
         return stamp_of(account) if account else None
 
+    def role(self, name: str) -> str | None:
+        """The account's role (accounts made before roles existed are staff), or None when there is no such account."""
+        account = self._read().get(name)
+        return account.get("role", STAFF_ROLE) if account else None
+
     # -- writing ---------------------------------------------------------------------------
 
-    def add(self, name: str, password: str) -> bool:
-        """Create the account or reset its password; True when it is new."""
+    def add(self, name: str, password: str, role: str | None = None) -> bool:
+        """Create the account or reset its password; True when it is new. A new account is staff
+        unless `role` says otherwise; a reset keeps the account's role unless `role` is given."""
         folded = check_name(name)
         check_password(password)
+        role = check_role(role) if role is not None else None
         with self._lock:
             accounts = dict(self._read())
             created = folded not in accounts
-            accounts[folded] = {"hash": generate_password_hash(password)}
+            kept_role = role or accounts.get(folded, {}).get("role", STAFF_ROLE)
+            accounts[folded] = {"hash": generate_password_hash(password), "role": kept_role}
             self._write(accounts)
-        log.info("staff account %s %s", folded, "created" if created else "reset")
+        log.info("staff account %s %s (%s)", folded, "created" if created else "reset", kept_role)
         return created
+
+    def set_role(self, name: str, role: str) -> None:
+        """Change what the account may do; its sessions go on, with the new role from their next request."""
+        folded = check_name(name)
+        check_role(role)
+        with self._lock:
+            accounts = dict(self._read())
+            if folded not in accounts:
+                raise AccountError(f"no staff account '{folded}'")
+            accounts[folded] = {**accounts[folded], "role": role}
+            self._write(accounts)
+        log.info("staff account %s is now %s", folded, role)
 
     def end_sessions(self, name: str) -> None:
         """End every session of the account (signing out everywhere); the password stays."""

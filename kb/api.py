@@ -24,6 +24,8 @@ from kb.taxonomy import Taxonomy
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 #: The public API answers for the public, whoever asks: a signed-in browser gets the same answers.
 AUDIENCE = PUBLIC
+#: What article pages show staff and editors, and the public API leaves out (for the public, always "public" and "published").
+STAFF_ONLY_FIELDS = ("audience", "status")
 VERSION_HEADER = "KB-Index-Version"
 #: navigator.sendBeacon sends text/plain, which needs no CORS preflight; scripts may send JSON.
 EVENT_TYPES = ("application/json", "text/plain")
@@ -172,7 +174,7 @@ def article(slug: str):
         _only()
         return slug, slug
 
-    return _cached(engine.version, checked, lambda _: {k: v for k, v in engine.article(slug, AUDIENCE).items() if k != "audience"})
+    return _cached(engine.version, checked, lambda _: {k: v for k, v in engine.article(slug, AUDIENCE).items() if k not in STAFF_ONLY_FIELDS})
 
 
 @bp.get("/suggest")

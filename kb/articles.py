@@ -21,7 +21,15 @@ from kb.taxonomy import LISTED_FACETS, SLUG, Taxonomy
 #: Who may read an article: everyone, or signed-in staff only. Staff see both.
 PUBLIC, STAFF = "public", "staff"
 AUDIENCES = (PUBLIC, STAFF)
-KNOWN_KEYS = ("title", "summary", *LISTED_FACETS, "cost", "audience", "updated", "reviewed", "sources", "related")
+#: Signed-in editors: staff who also see drafts. A reader, never an article's audience.
+EDITORS = "editors"
+READERS = (PUBLIC, STAFF, EDITORS)
+#: A draft is seen by editors only; publishing it is changing its status.
+DRAFT, PUBLISHED = "draft", "published"
+STATUSES = (DRAFT, PUBLISHED)
+KNOWN_KEYS = ("title", "summary", *LISTED_FACETS, "cost", "audience", "status", "updated", "reviewed", "sources", "related")
+#: Slugs the site's own pages use under /articles/ (the editor's /articles/new).
+RESERVED_SLUGS = frozenset({"new"})
 #: Links between articles, written either as the site path or as the file name.
 INTERNAL_LINK = re.compile(r"\]\((?:/articles/([^)#?\s]+)|([a-z0-9-]+)\.md)(?:#[^)]*)?\)")
 #: A file modified this close to the moment it was read may change again within the same
@@ -107,6 +115,7 @@ class Article:
     headings: tuple[Heading, ...]
     facets: dict[str, tuple[str, ...]]
     audience: str = PUBLIC
+    status: str = PUBLISHED
     updated: dt.date | None = None
     reviewed: Review | None = None
     price_min: float | None = None
@@ -129,12 +138,18 @@ def load_article(path: Path, taxonomy: Taxonomy, display_path: str | None = None
     """Parse and check one article; raises ArticleInvalid with every problem found (file and line)."""
     shown = display_path or str(path)
     raw, stamp = _read(path, shown)
+    return parse_article(raw, path.name, taxonomy, shown, stamp)
+
+
+def parse_article(raw: bytes, file_name: str, taxonomy: Taxonomy, shown: str, stamp: tuple[int, ...] | None = None) -> Article:
+    """Check the bytes of an article file named `file_name` (the editor's text, before it is a
+    file, is checked here too); ArticleInvalid with every problem found (`shown` and line)."""
     front, body, body_line = _split(raw, shown)
     meta, lines = _front_matter(front, shown)
-    checked = _validate(path, meta, lines, taxonomy, shown)
+    checked = _validate(file_name, meta, lines, taxonomy, shown)
     html, headings = render_markdown(body)
     return Article(
-        slug=path.stem,
+        slug=Path(file_name).stem,
         path=shown,
         html=html,
         text=html_to_text(html),
@@ -144,6 +159,14 @@ def load_article(path: Path, taxonomy: Taxonomy, display_path: str | None = None
         stamp=stamp,
         **checked,
     )
+
+
+def read_front_matter(raw: bytes, shown: str) -> tuple[dict, str]:
+    """An article file's front matter, as a mapping, and its Markdown body (for the editor's form);
+    ArticleInvalid when it cannot be read."""
+    front, body, _ = _split(raw, shown)
+    meta, _ = _front_matter(front, shown)
+    return meta, body
 
 
 def _read(path: Path, shown: str) -> tuple[bytes, tuple[int, ...] | None]:
@@ -213,7 +236,7 @@ def _key_lines(node: yaml.Node) -> dict[str, int]:
     return lines
 
 
-def _validate(path: Path, meta: dict, lines: dict[str, int], taxonomy: Taxonomy, shown: str) -> dict:
+def _validate(file_name: str, meta: dict, lines: dict[str, int], taxonomy: Taxonomy, shown: str) -> dict:
     """The article's fields from its front matter; ArticleInvalid listing every problem found."""
     problems: list[Problem] = []
 
@@ -223,8 +246,11 @@ def _validate(path: Path, meta: dict, lines: dict[str, int], taxonomy: Taxonomy,
     def problem(line: int, message: str) -> None:
         problems.append(Problem(shown, line, message))
 
-    if not SLUG.match(path.stem):
-        problem(1, f"file name '{path.name}' must be a slug: lowercase letters, digits and '-', ending in .md")
+    slug = Path(file_name).stem
+    if not SLUG.match(slug):
+        problem(1, f"file name '{file_name}' must be a slug: lowercase letters, digits and '-', ending in .md")
+    elif slug in RESERVED_SLUGS:
+        problem(1, f"'{slug}' is a page of the site (/articles/{slug}); choose another file name")
     for key in meta:
         if key not in KNOWN_KEYS:
             near = difflib.get_close_matches(str(key), KNOWN_KEYS, n=1)
@@ -242,6 +268,9 @@ def _validate(path: Path, meta: dict, lines: dict[str, int], taxonomy: Taxonomy,
     audience = meta.get("audience", PUBLIC)
     if audience not in AUDIENCES:
         problem(line_of("audience"), f"audience must be 'public' or 'staff', not '{audience}'")
+    status = meta.get("status", PUBLISHED)
+    if status not in STATUSES:
+        problem(line_of("status"), f"status must be 'draft' or 'published', not '{status}'")
     related = _string_list(meta, "related", line_of("related"), problem)
     for position, value in enumerate(related):
         if not SLUG.match(value):
@@ -249,6 +278,7 @@ def _validate(path: Path, meta: dict, lines: dict[str, int], taxonomy: Taxonomy,
     sources = parse_sources(meta.get("sources"), line_of("sources"), problem)
     fields.update(
         audience=audience,
+        status=status,
         updated=_date(meta.get("updated"), line_of("updated"), problem),
         reviewed=parse_review(
             meta.get("reviewed"), line_of("reviewed"), problem, dt.date.today(),

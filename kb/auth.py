@@ -13,7 +13,8 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, g, redirect, render_template, request, session
 
-from kb.articles import PUBLIC, STAFF
+from kb.accounts import EDITOR_ROLE
+from kb.articles import EDITORS, PUBLIC, STAFF
 from kb.devices import remember_device
 from kb.extensions import ended_sessions, staff_accounts
 from kb.sessions import new_session_id
@@ -66,8 +67,20 @@ def _has_ended(session_id: str) -> bool:
         return True
 
 
+def is_editor() -> bool:
+    """Whether the signed-in person may write articles; read on every request, so that a role
+    taken away by `kb user role` applies at once."""
+    if "is_editor" not in g:
+        name = staff_name()
+        g.is_editor = bool(name) and staff_accounts().role(name) == EDITOR_ROLE
+    return g.is_editor
+
+
 def audience() -> str:
-    return STAFF if staff_name() else PUBLIC
+    """Who is reading: the public, staff, or editors (who also see drafts)."""
+    if not staff_name():
+        return PUBLIC
+    return EDITORS if is_editor() else STAFF
 
 
 def safe_next(target: str | None) -> str:

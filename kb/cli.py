@@ -11,16 +11,17 @@ import click
 from flask import current_app
 from flask.cli import ScriptInfo, with_appcontext
 
-from kb.accounts import StaffAccounts
+from kb.accounts import ROLES, StaffAccounts
 from kb.articles import PUBLIC, STAFF
 from kb.children import end_children_with_this_process
 from kb.errors import KbError
-from kb.folder import LoadResult, load_folder
-from kb.index import IndexStore, update_index
+from kb.folder import LoadResult
+from kb.index import IndexStore
+from kb.indexing import index_loaded, load_articles
 from kb.insights.command import insights_command
 from kb.parameters import Limits, parse_request
-from kb.rules import RuleSet, check_rules
-from kb.taxonomy import FACET_KEYS, Taxonomy, load_taxonomy
+from kb.rules import RuleSet
+from kb.taxonomy import FACET_KEYS, Taxonomy
 
 log = logging.getLogger(__name__)
 
@@ -31,22 +32,11 @@ def _fail(error: KbError, code: int = 2):
 
 
 def _load(previous_from: IndexStore | None = None) -> tuple[Taxonomy, LoadResult, RuleSet]:
-    """The taxonomy, the articles and the query rules (their problems among the articles'); with
-    an index store, files unchanged since its current version are not parsed again (their
-    outlines come from its manifest)."""
-    config = current_app.config
+    """The taxonomy, the articles and the query rules, or the command ends saying what is unusable."""
     try:
-        taxonomy = load_taxonomy(config["TAXONOMY_FILE"])
+        return load_articles(current_app.config, previous_from)
     except KbError as exc:
         _fail(exc)
-    folder = Path(config["ARTICLES_DIR"])
-    if not folder.is_dir():
-        _fail(KbError(f"articles folder {folder} does not exist (set KB_ARTICLES_DIR)"))
-    previous = previous_from.known_outlines(taxonomy) if previous_from else None
-    loaded = load_folder(folder, taxonomy, previous)
-    rules = check_rules(config["RULES_FILE"], taxonomy, {outline.slug for outline in loaded.outlines})
-    loaded.problems.extend(rules.problems)
-    return taxonomy, loaded, rules
 
 
 def _report_problems(loaded: LoadResult) -> None:
@@ -59,18 +49,18 @@ def build_index(full: bool = False, wait: float = 0.0, show_progress: bool = Fal
     """Load the articles and bring the index up to date; returns the report (used by `serve` too)."""
     end_children_with_this_process()  # parser and writer processes never outlive a killed build
     store = IndexStore(current_app.config["INDEX_DIR"])
-    taxonomy, loaded, rules = _load(None if full else store)
-    _report_problems(loaded)
-    if show_progress and loaded.articles:
-        with click.progressbar(length=len(loaded.articles), label="Indexing", file=sys.stderr) as bar:
+    loaded = _load(None if full else store)
+    _report_problems(loaded[1])
+    if show_progress and loaded[1].articles:
+        with click.progressbar(length=len(loaded[1].articles), label="Indexing", file=sys.stderr) as bar:
             done = [0]
 
             def advance(count: int) -> None:
                 bar.update(count - done[0])
                 done[0] = count
 
-            return update_index(store, loaded, taxonomy, full=full, wait=wait, progress=advance, rules=rules)
-    return update_index(store, loaded, taxonomy, full=full, wait=wait, rules=rules)
+            return index_loaded(current_app.config, loaded, full=full, wait=wait, progress=advance)
+    return index_loaded(current_app.config, loaded, full=full, wait=wait)
 
 
 @click.command("index")
@@ -203,14 +193,30 @@ def _read_password() -> str:
 @user_group.command("add")
 @with_appcontext
 @click.argument("name")
-def user_add_command(name: str) -> None:
+@click.option("--role", type=click.Choice(ROLES), default=None,
+              help="staff (read) or editor (also write articles in the browser); a new account is staff, a reset keeps the role.")
+def user_add_command(name: str, role: str | None) -> None:
     """Create a staff account, or reset its password; the password is read from standard input."""
     try:
-        created = _accounts().add(name, _read_password())
+        created = _accounts().add(name, _read_password(), role)
     except KbError as exc:
         _fail(exc)
+    folded = name.strip().casefold()
     done = "created" if created else "updated: password reset, old sessions signed out"
-    click.echo(f"Staff account '{name.strip().casefold()}' {done} in {current_app.config['INSTANCE_DIR']}")
+    click.echo(f"{_accounts().role(folded).capitalize()} account '{folded}' {done} in {current_app.config['INSTANCE_DIR']}")
+
+
+@user_group.command("role")
+@with_appcontext
+@click.argument("name")
+@click.argument("role", type=click.Choice(ROLES))
+def user_role_command(name: str, role: str) -> None:
+    """Make an account staff or editor; its open sessions take the new role at their next request."""
+    try:
+        _accounts().set_role(name, role)
+    except KbError as exc:
+        _fail(exc)
+    click.echo(f"'{name.strip().casefold()}' is now {role}")
 
 
 @user_group.command("remove")
@@ -230,12 +236,13 @@ def user_remove_command(name: str) -> None:
 @user_group.command("list")
 @with_appcontext
 def user_list_command() -> None:
-    """List the staff accounts."""
+    """List the staff accounts and their roles."""
+    accounts = _accounts()
     try:
-        names = _accounts().names()
+        rows = [f"{name}\t{accounts.role(name)}" for name in accounts.names()]
     except KbError as exc:
         _fail(exc)
-    click.echo("\n".join(names) if names else f"No staff accounts in {current_app.config['INSTANCE_DIR']} yet: add one with `kb user add NAME`")
+    click.echo("\n".join(rows) if rows else f"No staff accounts in {current_app.config['INSTANCE_DIR']} yet: add one with `kb user add NAME`")
 
 
 COMMANDS = (index_command, check_command, search_command, serve_command, user_group, insights_command)

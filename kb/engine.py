@@ -28,7 +28,7 @@ from whoosh.query import Term
 
 from kb import scoring
 from kb.analysis import QueryAnalyzer, question_terms
-from kb.articles import AUDIENCES, PUBLIC, STAFF
+from kb.articles import DRAFT, EDITORS, PUBLIC, PUBLISHED, READERS, STAFF
 from kb.cards import Cards
 from kb.completions import Completions
 from kb.dictionary import english_words
@@ -42,7 +42,7 @@ from kb.rules import RuleMatcher
 from kb.similar import key_terms
 from kb.snippets import snippets_html
 from kb.taxonomy import LISTED_FACETS
-from kb.vocabulary import Corrector, audience_word_counts
+from kb.vocabulary import Corrector, reader_word_counts
 from kb.whoosh_internals import ColumnBytes
 
 log = logging.getLogger(__name__)
@@ -99,7 +99,7 @@ class Engine:
         self.searcher = self.ix.searcher()
         self.reader = self.searcher.reader()
         self.analyzer = self.ix.schema["body"].analyzer
-        #: Statistics over the whole index (what staff searches are scored with).
+        #: Statistics over the whole index (what editors' searches are scored with).
         self.postings = scoring.Postings(self.reader, self.ranking)
         self._doc_count = self.postings.doc_count
         self._query_analyzer = QueryAnalyzer(self.analyzer)
@@ -111,24 +111,38 @@ class Engine:
         self._texts = ColumnBytes(self.reader.column_reader("text"))
         # Where each term stands in each text, as the body field recorded it (kb/spans.py).
         self._spans = ColumnBytes(self.reader.column_reader("body"))
-        public = self._documents(Term("audience", PUBLIC))
-        staff_only = self._documents(Term("audience", STAFF))
-        self._audience = {PUBLIC: public, STAFF: public | staff_only}
-        # Each audience's articles by slug: a slug the audience may not see is looked up exactly
+        drafts = self._documents(Term("status", DRAFT))
+        public = self._documents(Term("audience", PUBLIC)) & ~drafts
+        staff_only = self._documents(Term("audience", STAFF)) & ~drafts
+        #: Which documents each reader sees: the public its public articles, staff every published
+        #: article, editors the drafts too.
+        self._audience = {PUBLIC: public, STAFF: public | staff_only, EDITORS: public | staff_only | drafts}
+        self.draft_slugs = frozenset(self.cards.field(int(docnum), "slug") for docnum in np.flatnonzero(drafts))
+        # Each reader's articles by slug: a slug the reader may not see is looked up exactly
         # as one that does not exist (the same work, the same time).
-        self._slugs = {audience: {self.cards.field(int(docnum), "slug"): int(docnum) for docnum in np.flatnonzero(mask)} for audience, mask in self._audience.items()}
-        # Each audience's answers are scored over its own articles only: a public score, order or
-        # count never depends on a staff-only article (kb/scoring.py).
+        self._slugs = {reader: {self.cards.field(int(docnum), "slug"): int(docnum) for docnum in np.flatnonzero(mask)} for reader, mask in self._audience.items()}
+        # Each reader's answers are scored over its own articles only: a public score, order or
+        # count never depends on a staff-only article or a draft (kb/scoring.py).
+        lengths = self.postings.lengths()
+        staff_postings = scoring.Postings(self.reader, self.ranking, self._audience[STAFF], lengths) if drafts.any() else self.postings
         self._postings = {
-            PUBLIC: scoring.Postings(self.reader, self.ranking, public, self.postings.lengths()),
-            STAFF: self.postings,
+            PUBLIC: scoring.Postings(self.reader, self.ranking, public, lengths),
+            STAFF: staff_postings,
+            EDITORS: self.postings,
         }
         self.facets = FacetSets(self.taxonomy, self._doc_count, lambda key, value: self._documents(Term(key, value)))
-        #: Per audience, every unstemmed word its articles use, with how many use it.
-        self.words = audience_word_counts(self.reader, public, staff_only)
+        #: Per reader, every unstemmed word its articles use, with how many use it.
+        self.words = reader_word_counts(
+            self.reader, {PUBLIC: public, STAFF: staff_only, DRAFT: drafts},
+            {PUBLIC: (PUBLIC,), STAFF: (PUBLIC, STAFF), EDITORS: (PUBLIC, STAFF, DRAFT)},
+        )
         vocabulary = self.taxonomy.vocabulary()
-        self._correctors = {audience: Corrector(self.words[audience], vocabulary, english) for audience in AUDIENCES}
-        self._completions = {audience: self._build_completions(audience, self.words[audience]) for audience in AUDIENCES}
+        # Without drafts, editors see what staff see: the same corrections and completions serve both.
+        distinct = READERS if drafts.any() else (PUBLIC, STAFF)
+        self._correctors = {reader: Corrector(self.words[reader], vocabulary, english) for reader in distinct}
+        self._completions = {reader: self._build_completions(reader, self.words[reader]) for reader in distinct}
+        for made in (self._correctors, self._completions):
+            made.setdefault(EDITORS, made[STAFF])
         self.rules = RuleMatcher(store.rules(version).rules, self._query_analyzer)
 
     def close(self) -> None:
@@ -301,6 +315,10 @@ class Engine:
     def facet_totals(self, audience: str = PUBLIC) -> dict[str, list[dict]]:
         return self.facets.totals(self._audience[audience])
 
+    def slugs(self, audience: str) -> frozenset[str]:
+        """The slugs of every article `audience` may see."""
+        return frozenset(self._slugs[audience])
+
     def is_visible(self, slug: str, audience: str) -> bool:
         """Whether `audience` may see the article `slug` (an unknown slug is not visible)."""
         return self._visible(slug, audience) is not None
@@ -333,6 +351,7 @@ class Engine:
             "related": related,
             "price": price,
             "reviewed": details.get("reviewed"),
+            "status": stored.get("status") or PUBLISHED,
         }
 
     @reads_index
@@ -356,7 +375,7 @@ class Engine:
             raise NotFound(f"no article '{slug}'", param="slug")
         allowed = self._audience[audience].copy()
         for other in (slug, *exclude):
-            found = self._slugs[STAFF].get(other)
+            found = self._slugs[EDITORS].get(other)
             if found is not None:
                 allowed[found] = False
         postings = self._postings[audience]

@@ -4,8 +4,10 @@ from __future__ import annotations
 from flask import current_app
 
 from kb.accounts import StaffAccounts
+from kb.article_files import ArticleFiles
 from kb.answers import AnswerCache
 from kb.branding import Branding
+from kb.history import history_for
 from kb.insights.recorder import Recorder
 from kb.parameters import Limits
 from kb.service import SearchService
@@ -42,3 +44,14 @@ def insights_recorder() -> Recorder:
 
 def phone_regions() -> list[str]:
     return [region.strip().upper() for region in str(current_app.config["ANALYTICS_PHONE_REGIONS"]).split(",") if region.strip()]
+
+
+def article_files() -> ArticleFiles:
+    return current_app.extensions["kb.article_files"]
+
+
+def article_history():
+    """Git history or a history folder (kb/history.py), found on first use: most apps never edit."""
+    if "kb.article_history" not in current_app.extensions:
+        current_app.extensions["kb.article_history"] = history_for(current_app.config["ARTICLES_DIR"], current_app.instance_path)
+    return current_app.extensions["kb.article_history"]

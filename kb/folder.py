@@ -53,7 +53,7 @@ def load_folder(folder: Path, taxonomy: Taxonomy, previous: Mapping[str, Outline
     """
     to_parse: list[Path] = []
     unchanged: list[Outline] = []
-    paths = _article_paths(Path(folder))
+    paths = article_paths(Path(folder))
     for path in paths:
         known = _still_the_same(previous.get(_slug_of(path)), path) if previous else None
         if known is None:
@@ -73,11 +73,11 @@ def load_folder(folder: Path, taxonomy: Taxonomy, previous: Mapping[str, Outline
     rejected = {p.path for p in problems if p.fatal}
     articles = [a for a in articles if a.path not in rejected]
     unchanged = [o for o in unchanged if o.path not in rejected]
-    problems.extend(_check_links([o for o in everything if o.path not in rejected]))
+    problems.extend(check_links([o for o in everything if o.path not in rejected]))
     return LoadResult(articles, problems, unchanged)
 
 
-def _article_paths(folder: Path) -> list[str]:
+def article_paths(folder: Path) -> list[str]:
     """Every *.md under `folder` in the order of sorted Paths, skipping hidden files and folders.
     A folder named like an article is listed too, so that it is reported, not silently skipped.
     Plain strings and os.walk rather than pathlib: this runs over every file on every `kb index`."""
@@ -137,7 +137,7 @@ def _duplicate_slugs(outlines: list[Outline]) -> list[Problem]:
     return problems
 
 
-def _check_links(outlines: list[Outline]) -> list[Problem]:
+def check_links(outlines: list[Outline]) -> list[Problem]:
     """`related` slugs and links to other articles should exist; a broken one is reported.
 
     The article keeps its `related` list as written: pages show the related articles that exist

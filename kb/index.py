@@ -45,10 +45,10 @@ from kb.wordsets import WordSet
 log = logging.getLogger(__name__)
 
 #: Bump when the schema or the way documents are built changes: existing indexes then rebuild by themselves.
-SCHEMA_VERSION = 11  # 2: Snowball (Porter2) stemming; 3: no positions (nothing reads them); 4: text in a column;
+SCHEMA_VERSION = 12  # 2: Snowball (Porter2) stemming; 3: no positions (nothing reads them); 4: text in a column;
 # 5: the body's term spans in its column; 6: spelling words in a column, analyzers indexing word by word;
 # 7: words left unstemmed (analysis.UNSTEMMED), one text line per block; 8: review dates; 9: file digests;
-# 10: tables in a scrolling box; 11: sources' titles and links
+# 10: tables in a scrolling box; 11: sources' titles and links; 12: drafts
 CURRENT = "current"
 MANIFEST = "manifest.json"
 TAXONOMY_COPY = "taxonomy.yaml"
@@ -72,6 +72,7 @@ def build_schema(taxonomy: Taxonomy) -> Schema:
     return Schema(
         slug=ID(stored=True, unique=True),
         audience=ID(stored=True),
+        status=ID(stored=True),
         title=TEXT(analyzer=analyzer, stored=True, phrase=False),
         summary=TEXT(analyzer=analyzer, stored=True, phrase=False),
         headings=TEXT(analyzer=analyzer, phrase=False),
@@ -100,6 +101,7 @@ def document(article: Article, taxonomy: Taxonomy) -> dict:
     doc = {
         "slug": article.slug,
         "audience": article.audience,
+        "status": article.status,
         "title": article.title,
         "summary": article.summary,
         "headings": "\n".join(h.text for h in article.headings),

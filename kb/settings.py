@@ -47,6 +47,7 @@ SETTINGS: tuple[Setting, ...] = (
         "",
         "The site's public address (https://kb.clinic.example) for canonical links, shared-link tags and the sitemap; never taken from a request header. `kb serve` sets it to the address it serves on when empty.",
     ),
+    Setting("ARTICLE_MAX_KB", 256, "Largest article body the browser editor saves, in kilobytes; a larger one answers 413."),
     Setting("MAX_QUERY_LENGTH", 200, "Longest accepted query text in characters; longer answers 413."),
     Setting("MAX_PAGE", 100, "Highest page number accepted, to bound deep-paging cost."),
     Setting("ANSWER_CACHE_SIZE", 4096, "Public API answers kept in memory per worker for the current index version; 0 turns the cache off."),

@@ -1,4 +1,4 @@
-"""Per audience, the words its articles use: spelling corrections and search-box completions.
+"""Per reader (public, staff, editors), the words its articles use: spelling corrections and search-box completions.
 
 Staff-only articles' words are counted for staff only, so a public correction or completion
 never reveals them.
@@ -6,6 +6,7 @@ never reveals them.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from typing import Iterable, Mapping
 
 import numpy as np
@@ -19,15 +20,16 @@ from kb.wordsets import word_counts
 CORRECT_MIN_LENGTH = 4
 
 
-def audience_word_counts(reader, public: np.ndarray, staff_only: np.ndarray) -> dict[str, dict[str, int]]:
-    """For the public and for staff, every unstemmed word their articles use, with how many use it."""
+def reader_word_counts(reader, parts: dict[str, np.ndarray], readers: dict[str, tuple[str, ...]]) -> dict[str, dict[str, int]]:
+    """For each reader, every unstemmed word of the articles it sees, with how many use it.
+    `parts` are disjoint sets of documents (public, staff-only, drafts); `readers` names the
+    parts each reader sees. Each part is counted once."""
     words = ColumnBytes(reader.column_reader("words"))
     try:
-        public_counts = word_counts(words[int(docnum)] for docnum in np.flatnonzero(public))
-        staff_counts = word_counts(words[int(docnum)] for docnum in np.flatnonzero(staff_only))
+        counted = {name: word_counts(words[int(docnum)] for docnum in np.flatnonzero(mask)) for name, mask in parts.items()}
     finally:
         words.close()
-    return {"public": dict(public_counts), "staff": dict(staff_counts + public_counts)}
+    return {name: dict(sum((counted[part] for part in seen), Counter())) for name, seen in readers.items()}
 
 
 class Corrector:

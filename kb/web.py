@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 from flask import Blueprint, render_template, request
 
 from kb import auth
-from kb.articles import PUBLIC
+from kb.articles import EDITORS, PUBLIC
 from kb.errors import NotFound
 from kb.extensions import branding, insights_recorder, phone_regions, search_limits, search_service
 from kb.insights.events import SearchRecord, analytics_wanted
@@ -78,6 +78,8 @@ def search_page():
         "recorded": record is not None,
         # Clicks on any page of a patient's search count for it (a search_id names every page).
         "tracked": audience == PUBLIC and bool(search.q or search.filters),
+        # Editors see drafts among the hits, marked as such.
+        "drafts": engine.draft_slugs if audience == EDITORS else frozenset(),
     }
     return render_template("web/_regions.html" if is_partial() else "web/search.html", **context)
 
@@ -170,6 +172,6 @@ def either(words: list[str]) -> str:
 
 @bp.app_context_processor
 def _template_globals():
-    return {"staff_name": auth.staff_name, "facet_keys": FACET_KEYS, "site": branding()}
+    return {"staff_name": auth.staff_name, "is_editor": auth.is_editor, "facet_keys": FACET_KEYS, "site": branding()}
 
 

@@ -81,7 +81,7 @@ def test_kb_user_add_list_and_remove(runner, app):
     assert f"Staff account 'nurse' created in {app.config['INSTANCE_DIR']}" in result.output
     result = runner.invoke(args=["user", "add", "nurse"], input="a new password here\n")
     assert "password reset" in result.output
-    assert runner.invoke(args=["user", "list"]).output.split() == ["nurse"]
+    assert runner.invoke(args=["user", "list"]).output.split() == ["nurse", "staff"]
     store = StaffAccounts(app.config["INSTANCE_DIR"])
     assert store.verify("nurse", "a new password here")
     result = runner.invoke(args=["user", "remove", "nurse"])

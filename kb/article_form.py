@@ -1,0 +1,238 @@
+"""The editor's form: an article file's front matter as fields and back, and the form's problems.
+
+The form never checks an article itself: it writes the file's text and hands it to the same
+parser as `kb index` and `kb check` (kb/articles.py), then tells each problem's line back to
+the field it came from. What a person typed that is not valid (a cost of "15x", a date of
+"2026-13-45") is written as typed, so that the message is the checker's own.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from typing import Iterable
+
+import yaml
+from markdown.extensions.toc import slugify
+
+from kb.articles import DRAFT, PUBLIC, PUBLISHED, RESERVED_SLUGS, ArticleInvalid, Outline, Problem, parse_article, read_front_matter
+from kb.folder import check_links
+from kb.taxonomy import LISTED_FACETS, SLUG, Taxonomy
+
+#: Lengths past which a form is refused (a title is a line; a summary a sentence or two).
+TITLE_MAX, SUMMARY_MAX, SLUG_MAX = 200, 1000, 80
+#: Empty rows for new sources under the ones an article has.
+BLANK_SOURCES = 2
+#: Where a problem with no field of its own is shown: the file name is the slug.
+FIELD_OF_KEY = {"cost": "cost", "reviewed": "reviewed", "updated": "body", **{key: key for key in LISTED_FACETS}}
+
+
+@dataclass
+class ArticleFields:
+    """What the form shows and sends: every value as text, as typed."""
+
+    slug: str = ""
+    title: str = ""
+    summary: str = ""
+    facets: dict[str, list[str]] = field(default_factory=lambda: {key: [] for key in LISTED_FACETS})
+    cost_min: str = ""
+    cost_max: str = ""
+    audience: str = PUBLIC
+    status: str = DRAFT
+    related: str = ""
+    sources: list[dict[str, str]] = field(default_factory=list)
+    reviewed_by: str = ""
+    reviewed_on: str = ""
+    reviewed_next: str = ""
+    body: str = ""
+
+    @property
+    def related_slugs(self) -> list[str]:
+        return [item for item in re.split(r"[\s,]+", self.related) if item]
+
+    def source_rows(self) -> list[dict[str, str]]:
+        """The sources with blank rows under them, for the form."""
+        return self.sources + [{"file": "", "title": "", "url": ""} for _ in range(BLANK_SOURCES)]
+
+
+def propose_slug(title: str) -> str:
+    """A slug from a title, as the article page's address: 'Eczema and microneedling' -> 'eczema-and-microneedling'."""
+    return re.sub(r"[-_]+", "-", slugify(title, "-"))[:SLUG_MAX].strip("-")
+
+
+def fields_from_form(form, taxonomy: Taxonomy) -> ArticleFields:
+    """The fields as a browser sent them (every value text; line ends as in a file)."""
+    def text(name: str) -> str:
+        return form.get(name, "").replace("\r\n", "\n").replace("\r", "\n")
+
+    sources = []
+    for file, title, url in zip(form.getlist("source_file"), form.getlist("source_title"), form.getlist("source_url")):
+        if file.strip() or title.strip() or url.strip():
+            sources.append({"file": file.strip(), "title": title.strip(), "url": url.strip()})
+    return ArticleFields(
+        slug=text("slug").strip(),
+        title=text("title").strip(),
+        summary=" ".join(text("summary").split()),
+        facets={key: [value for value in form.getlist(key) if taxonomy.facet(key).get(value) is not None] for key in LISTED_FACETS},
+        cost_min=text("cost_min").strip(),
+        cost_max=text("cost_max").strip(),
+        audience=text("audience") or PUBLIC,
+        status=text("status") or DRAFT,
+        related=text("related").strip(),
+        sources=sources,
+        reviewed_by=text("reviewed_by").strip(),
+        reviewed_on=text("reviewed_on").strip(),
+        reviewed_next=text("reviewed_next").strip(),
+        body=text("body"),
+    )
+
+
+def fields_from_file(slug: str, raw: bytes) -> ArticleFields:
+    """An article file as the form shows it; ArticleInvalid when its front matter cannot be read."""
+    meta, body = read_front_matter(raw, f"{slug}.md")
+    cost = meta.get("cost") if isinstance(meta.get("cost"), dict) else {}
+    reviewed = meta.get("reviewed") if isinstance(meta.get("reviewed"), dict) else {}
+    sources = meta.get("sources") or []
+    return ArticleFields(
+        slug=slug,
+        title=_text(meta.get("title")),
+        summary=_text(meta.get("summary")),
+        facets={key: [str(value) for value in _listed(meta.get(key))] for key in LISTED_FACETS},
+        cost_min=_text(cost.get("min")),
+        cost_max=_text(cost.get("max")),
+        audience=_text(meta.get("audience")) or PUBLIC,
+        status=_text(meta.get("status")) or PUBLISHED,
+        related="\n".join(str(item) for item in _listed(meta.get("related"))),
+        sources=[_source_row(item) for item in _listed(sources)],
+        reviewed_by=_text(reviewed.get("by")),
+        reviewed_on=_text(reviewed.get("on")),
+        reviewed_next=_text(reviewed.get("next")),
+        body=body[1:] if body.startswith("\n") else body,
+    )
+
+
+def file_text(fields: ArticleFields, taxonomy: Taxonomy, updated: dt.date) -> str:
+    """The article file for these fields: front matter in the order articles are written, then the body."""
+    meta: dict = {"title": fields.title, "summary": fields.summary}
+    for key in LISTED_FACETS:
+        if fields.facets[key]:
+            meta[key] = list(fields.facets[key])
+    if fields.cost_min or fields.cost_max:
+        meta["cost"] = {"min": _number(fields.cost_min), "max": _number(fields.cost_max or fields.cost_min), "currency": taxonomy.currency}
+    if fields.audience != PUBLIC:
+        meta["audience"] = fields.audience
+    if fields.status != PUBLISHED:
+        meta["status"] = fields.status
+    meta["updated"] = updated
+    if fields.reviewed_by or fields.reviewed_on or fields.reviewed_next:
+        meta["reviewed"] = {"by": fields.reviewed_by, "on": _date(fields.reviewed_on), "next": _date(fields.reviewed_next)}
+    if fields.sources:
+        meta["sources"] = [_source_value(row) for row in fields.sources]
+    if fields.related_slugs:
+        meta["related"] = fields.related_slugs
+    body = fields.body if fields.body.endswith("\n") or not fields.body else fields.body + "\n"
+    return "---\n" + yaml.dump(meta, Dumper=_FrontMatterDumper, default_flow_style=None, sort_keys=False, allow_unicode=True, width=10_000) + "---\n" + body
+
+
+def form_problems(fields: ArticleFields, is_new: bool, taken: set[str]) -> dict[str, list[str]]:
+    """What the form itself refuses before the article is checked: the slug, and lengths."""
+    problems: dict[str, list[str]] = {}
+    if is_new:
+        if not fields.slug:
+            problems.setdefault("slug", []).append("Give the article an address (its slug), or a title to make one from.")
+        elif len(fields.slug) > SLUG_MAX or not SLUG.match(fields.slug):
+            problems.setdefault("slug", []).append(f"Use lowercase letters, digits and single hyphens, at most {SLUG_MAX} characters (like 'eczema-and-microneedling').")
+        elif fields.slug in RESERVED_SLUGS or fields.slug in taken:
+            problems.setdefault("slug", []).append(f"'{fields.slug}' is already the address of another page; choose another.")
+    if len(fields.title) > TITLE_MAX:
+        problems.setdefault("title", []).append(f"The title is {len(fields.title)} characters long; keep it to {TITLE_MAX}.")
+    if len(fields.summary) > SUMMARY_MAX:
+        problems.setdefault("summary", []).append(f"The summary is {len(fields.summary)} characters long; keep it to {SUMMARY_MAX}.")
+    return problems
+
+
+def check_article(text: str, slug: str, taxonomy: Taxonomy, others: Iterable[str]) -> dict[str, list[Problem]]:
+    """The problems `kb check` finds in this text as the file `slug`.md (with the slugs of the
+    other articles, for related articles and links), by the field of the form each concerns."""
+    try:
+        article = parse_article(text.encode("utf-8"), f"{slug}.md", taxonomy, f"{slug}.md")
+        outlines = [article.outline(), *(Outline(other, "", "", None) for other in others if other != slug)]
+        problems = [problem for problem in check_links(outlines) if problem.path == article.path]
+    except ArticleInvalid as invalid:
+        problems = invalid.problems
+    by_field: dict[str, list[Problem]] = {}
+    lines = _key_lines(text)
+    for problem in problems:
+        by_field.setdefault(_field_of(problem.line, lines), []).append(problem)
+    return by_field
+
+
+def _key_lines(text: str) -> list[tuple[int, str]]:
+    """(file line, key) of each top-level front matter key, as `file_text` writes them."""
+    found = []
+    for number, line in enumerate(text.split("\n"), start=1):
+        if number > 1 and line == "---":
+            found.append((number, "body"))
+            break
+        match = re.match(r"^([a-z_]+):", line)
+        if match and number > 1:
+            found.append((number, match.group(1)))
+    return found
+
+
+def _field_of(line: int, lines: list[tuple[int, str]]) -> str:
+    if line <= 1:
+        return "slug"
+    key = "title"
+    for start, name in lines:
+        if start <= line:
+            key = name
+    return FIELD_OF_KEY.get(key, key)
+
+
+class _FrontMatterDumper(yaml.SafeDumper):
+    """Front matter as the articles are written by hand: lists of values on one line, each
+    source on a line of its own under an indented dash."""
+
+    def increase_indent(self, flow: bool = False, indentless: bool = False):
+        return super().increase_indent(flow, False)
+
+
+def _text(value) -> str:
+    return "" if value is None else str(value)
+
+
+def _listed(value) -> list:
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def _source_row(item) -> dict[str, str]:
+    if isinstance(item, dict):
+        return {key: _text(item.get(key)) for key in ("file", "title", "url")}
+    return {"file": _text(item), "title": "", "url": ""}
+
+
+def _source_value(row: dict[str, str]):
+    """A source as its front matter says it: the file name alone, or with its title and link."""
+    if not row["title"] and not row["url"]:
+        return row["file"]
+    value = {"file": row["file"], "title": row["title"]}
+    if row["url"]:
+        value["url"] = row["url"]
+    return value
+
+
+def _number(typed: str):
+    """A number when the text is one written in digits ("150", "99.5"); else the text, for the checker to name."""
+    if not re.fullmatch(r"[0-9]{1,9}(?:\.[0-9]{1,2})?", typed):
+        return typed
+    return float(typed) if "." in typed else int(typed)
+
+
+def _date(typed: str):
+    try:
+        return dt.date.fromisoformat(typed)
+    except ValueError:
+        return typed or None

@@ -1,0 +1,34 @@
+// The article editor, enhanced: the address follows the title until it is typed by hand, the
+// first problem is in view after a refused save, and leaving with unsaved changes asks first.
+// Without script the form works the same (the server proposes the address from the title).
+(function () {
+  "use strict";
+  var form = document.querySelector("form[data-editor]");
+  if (!form) return;
+
+  var title = form.querySelector("#title");
+  var slug = form.querySelector("#slug");
+  if (form.hasAttribute("data-new") && title && slug) {
+    var typedByHand = slug.value !== "" && slug.value !== toSlug(title.value);
+    slug.addEventListener("input", function () { typedByHand = slug.value !== ""; });
+    title.addEventListener("input", function () {
+      if (!typedByHand) slug.value = toSlug(title.value);
+    });
+  }
+
+  // As the server makes it (Markdown's slugify): accents dropped, lowercase, hyphens between words.
+  function toSlug(text) {
+    return text.normalize("NFKD").replace(/[^\x00-\x7f]/g, "").replace(/[^\w\s-]/g, "")
+      .trim().toLowerCase().replace(/[-\s_]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 80).replace(/-+$/, "");
+  }
+
+  var summary = document.getElementById("error-summary");
+  if (summary) summary.focus();
+
+  var changed = false;
+  form.addEventListener("input", function () { changed = true; });
+  form.addEventListener("submit", function () { changed = false; });
+  window.addEventListener("beforeunload", function (event) {
+    if (changed) event.preventDefault();
+  });
+})();
