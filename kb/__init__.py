@@ -47,7 +47,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(seo.bp)
     app.register_blueprint(insights_pages.bp)
     handlers.register_error_handlers(app)
-    security.protect(app, api=api.bp, sign_in=auth.bp)
+    security.protect(app, api=api.bp, sign_in=auth.bp, checked_after_access=editor.bp)
     api.enable_cors(app)
     cli.register(app)
     return app

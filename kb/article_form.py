@@ -60,7 +60,7 @@ def propose_slug(title: str) -> str:
     return re.sub(r"[-_]+", "-", slugify(title, "-"))[:SLUG_MAX].strip("-")
 
 
-def fields_from_form(form, taxonomy: Taxonomy) -> ArticleFields:
+def fields_from_form(form) -> ArticleFields:
     """The fields as a browser sent them (every value text; line ends as in a file)."""
     def text(name: str) -> str:
         return form.get(name, "").replace("\r\n", "\n").replace("\r", "\n")
@@ -73,7 +73,8 @@ def fields_from_form(form, taxonomy: Taxonomy) -> ArticleFields:
         slug=text("slug").strip(),
         title=text("title").strip(),
         summary=" ".join(text("summary").split()),
-        facets={key: [value for value in form.getlist(key) if taxonomy.facet(key).get(value) is not None] for key in LISTED_FACETS},
+        # As sent, known or not: `kb check` names an unknown value beside its facet.
+        facets={key: [value for value in form.getlist(key) if value] for key in LISTED_FACETS},
         cost_min=text("cost_min").strip(),
         cost_max=text("cost_max").strip(),
         audience=text("audience") or PUBLIC,

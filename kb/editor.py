@@ -24,6 +24,7 @@ from kb.extensions import article_files, article_history, search_service
 from kb.history import diff_lines
 from kb.publishing import save_article
 from kb.rendering import render_markdown
+from kb.security import csrf_check
 from kb.taxonomy import LISTED_FACETS
 
 log = logging.getLogger(__name__)
@@ -31,12 +32,15 @@ bp = Blueprint("editor", __name__)
 
 #: Room in a request for the form's other fields beside the body.
 FORM_OVERHEAD_BYTES = 64 * 1024
+#: The file name a form is checked as while its own slug is refused.
+UNNAMED = "unnamed-article"
 
 
 @bp.before_request
 def _editors_only():
     if not auth.is_editor():
-        abort(404)  # the same answer as a page that does not exist
+        abort(404)  # the same answer as a page that does not exist, with or without a form token
+    csrf_check()
 
 
 @bp.after_request
@@ -90,7 +94,7 @@ def _submitted(slug: str | None):
     if request.content_length and request.content_length > limit + FORM_OVERHEAD_BYTES:
         raise KbError(f"the article is larger than the limit of {limit // 1024} KB", param="body", status=413, code="too_large")
     engine = search_service().engine()
-    fields = fields_from_form(request.form, engine.taxonomy)
+    fields = fields_from_form(request.form)
     is_new = slug is None
     if is_new:
         fields.slug = fields.slug or propose_slug(fields.title)
@@ -107,8 +111,10 @@ def _submitted(slug: str | None):
         fields.status = "draft"
     text = file_text(fields, engine.taxonomy, dt.date.today())
     warnings: dict[str, list[str]] = {}
-    if "slug" not in errors:
-        for field, problems in check_article(text, fields.slug, engine.taxonomy, engine.slugs(EDITORS)).items():
+    # With a slug the form refused, the rest is still checked, as a file of a valid name.
+    checked_as = fields.slug if "slug" not in errors else UNNAMED
+    for field, problems in check_article(text, checked_as, engine.taxonomy, engine.slugs(EDITORS)).items():
+        if field != "slug" or checked_as != UNNAMED:
             for problem in problems:
                 (errors if problem.fatal else warnings).setdefault(field, []).append(_sentence(problem.message))
     if request.form.get("action") != "save" or errors:

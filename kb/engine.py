@@ -123,11 +123,11 @@ class Engine:
         self._slugs = {reader: {self.cards.field(int(docnum), "slug"): int(docnum) for docnum in np.flatnonzero(mask)} for reader, mask in self._audience.items()}
         # Each reader's answers are scored over its own articles only: a public score, order or
         # count never depends on a staff-only article or a draft (kb/scoring.py).
+        # Staff statistics are a population's even without drafts, so that a draft's arrival changes nothing.
         lengths = self.postings.lengths()
-        staff_postings = scoring.Postings(self.reader, self.ranking, self._audience[STAFF], lengths) if drafts.any() else self.postings
         self._postings = {
             PUBLIC: scoring.Postings(self.reader, self.ranking, public, lengths),
-            STAFF: staff_postings,
+            STAFF: scoring.Postings(self.reader, self.ranking, self._audience[STAFF], lengths),
             EDITORS: self.postings,
         }
         self.facets = FacetSets(self.taxonomy, self._doc_count, lambda key, value: self._documents(Term(key, value)))

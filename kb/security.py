@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 
-from flask import Blueprint, Flask, request
+from flask import Blueprint, Flask, current_app, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFProtect
@@ -35,7 +35,7 @@ CONTENT_SECURITY_POLICY = {
 }
 
 
-def protect(app: Flask, *, api: Blueprint, sign_in: Blueprint) -> None:
+def protect(app: Flask, *, api: Blueprint, sign_in: Blueprint, checked_after_access: Blueprint) -> None:
     """Trust the configured proxies' client address, check CSRF tokens, add the security headers, limit request rates."""
     proxies = int(app.config["PROXY_COUNT"])
     # flask-talisman sends HSTS when X-Forwarded-Proto says https, whoever wrote it: the header
@@ -46,7 +46,11 @@ def protect(app: Flask, *, api: Blueprint, sign_in: Blueprint) -> None:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
     # The public API changes nothing a signed-in person owns: its events carry no token, and
     # a beacon from a clinic's page could not send one.
-    CSRFProtect(app).exempt(api)
+    csrf = CSRFProtect(app)
+    csrf.exempt(api)
+    # Pages that exist for some people only check the token after access (csrf_check): for anyone
+    # else they answer as unknown pages do, whatever the request carries.
+    csrf.exempt(checked_after_access)
     Talisman(
         app,
         force_https=False,  # TLS ends at the proxy; HSTS is still sent on requests that arrived over HTTPS
@@ -60,6 +64,11 @@ def protect(app: Flask, *, api: Blueprint, sign_in: Blueprint) -> None:
         permissions_policy={"camera": "()", "microphone": "()", "geolocation": "()"},
     )
     _limit_rates(app, api, sign_in)
+
+
+def csrf_check() -> None:
+    """Check the request's CSRF token now (for a blueprint that `protect` left to check it itself)."""
+    current_app.extensions["csrf"].protect()
 
 
 def without_forwarded_proto(wsgi_app):
