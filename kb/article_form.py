@@ -117,22 +117,22 @@ def file_text(fields: ArticleFields, taxonomy: Taxonomy, updated: dt.date) -> st
     meta: dict = {"title": fields.title, "summary": fields.summary}
     for key in LISTED_FACETS:
         if fields.facets[key]:
-            meta[key] = list(fields.facets[key])
+            meta[key] = _Inline(fields.facets[key])
     if fields.cost_min or fields.cost_max:
-        meta["cost"] = {"min": _number(fields.cost_min), "max": _number(fields.cost_max or fields.cost_min), "currency": taxonomy.currency}
+        meta["cost"] = _InlineMapping(min=_number(fields.cost_min), max=_number(fields.cost_max or fields.cost_min), currency=taxonomy.currency)
     if fields.audience != PUBLIC:
         meta["audience"] = fields.audience
     if fields.status != PUBLISHED:
         meta["status"] = fields.status
     meta["updated"] = updated
     if fields.reviewed_by or fields.reviewed_on or fields.reviewed_next:
-        meta["reviewed"] = {"by": fields.reviewed_by, "on": _date(fields.reviewed_on), "next": _date(fields.reviewed_next)}
+        meta["reviewed"] = _InlineMapping(by=fields.reviewed_by, on=_date(fields.reviewed_on), next=_date(fields.reviewed_next))
     if fields.sources:
         meta["sources"] = [_source_value(row) for row in fields.sources]
     if fields.related_slugs:
-        meta["related"] = fields.related_slugs
+        meta["related"] = _Inline(fields.related_slugs)
     body = fields.body if fields.body.endswith("\n") or not fields.body else fields.body + "\n"
-    return "---\n" + yaml.dump(meta, Dumper=_FrontMatterDumper, default_flow_style=None, sort_keys=False, allow_unicode=True, width=10_000) + "---\n" + body
+    return "---\n" + yaml.dump(meta, Dumper=_FrontMatterDumper, default_flow_style=False, sort_keys=False, allow_unicode=True, width=10_000) + "---\n" + body
 
 
 def form_problems(fields: ArticleFields, is_new: bool, taken: set[str]) -> dict[str, list[str]]:
@@ -192,11 +192,25 @@ def _field_of(line: int, lines: list[tuple[int, str]]) -> str:
 
 
 class _FrontMatterDumper(yaml.SafeDumper):
-    """Front matter as the articles are written by hand: lists of values on one line, each
-    source on a line of its own under an indented dash."""
+    """Front matter as the articles are written by hand: a key per line, lists of values and
+    small mappings on one line, each source on a line of its own under an indented dash."""
 
     def increase_indent(self, flow: bool = False, indentless: bool = False):
         return super().increase_indent(flow, False)
+
+
+class _Inline(list):
+    """A list written on one line: [a, b]."""
+
+
+class _InlineMapping(dict):
+    """A mapping written on one line: {min: 150, max: 400}."""
+
+
+_FrontMatterDumper.add_representer(_Inline, lambda dumper, value: dumper.represent_sequence("tag:yaml.org,2002:seq", value, flow_style=True))
+_FrontMatterDumper.add_representer(
+    _InlineMapping, lambda dumper, value: dumper.represent_mapping("tag:yaml.org,2002:map", value, flow_style=True)
+)
 
 
 def _text(value) -> str:
@@ -219,7 +233,7 @@ def _source_value(row: dict[str, str]):
     """A source as its front matter says it: the file name alone, or with its title and link."""
     if not row["title"] and not row["url"]:
         return row["file"]
-    value = {"file": row["file"], "title": row["title"]}
+    value = _InlineMapping(file=row["file"], title=row["title"])
     if row["url"]:
         value["url"] = row["url"]
     return value

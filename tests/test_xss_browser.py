@@ -14,11 +14,12 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from conftest import _FIGURES as FIGURES, FIXTURES
-from helpers import kb, kb_env, running_server
+from helpers import PASSWORD, kb, kb_env, running_server
 
 pytestmark = pytest.mark.browser
 
 WORD = "xylophone"  # in every hostile article and nowhere else
+EDITOR = "ed"
 
 VECTORS = [
     "<script>alert(1)</script>",
@@ -111,6 +112,7 @@ def hostile_site(tmp_path_factory, clinic_sites):
         (articles / f"hostile-{number}.md").write_text(hostile_article(number, vector), encoding="utf-8")
     env = kb_env(articles, base / "index", base / "instance", CORS_ORIGINS=clinic_sites["allowed"].url)
     kb(["index"], env)
+    kb(["user", "add", EDITOR, "--role", "editor"], env, stdin=f"{PASSWORD}\n")
     with running_server(env) as server:
         yield server
 
@@ -226,3 +228,32 @@ def test_api_snippets_carry_only_mark_tags(hostile_site):
     for hit in hits:
         text = hit["snippet"].replace("<mark>", "").replace("</mark>", "")
         assert "<" not in text and ">" not in text, hit["snippet"]  # the vectors' own brackets come escaped
+
+
+def test_no_vector_runs_in_the_editor_its_preview_or_a_saved_article(watched, hostile_site, figures):
+    """Hostile Markdown is kept as written in the editor's text box and rendered sanitized in
+    the preview and on the page, whoever wrote it."""
+    watched.goto(f"{hostile_site.url}/login")
+    watched.fill("#name", EDITOR)
+    watched.fill("#password", PASSWORD)
+    watched.click("button[type=submit]")
+    expect(watched.get_by_text("Signed in as")).to_be_visible()
+    for number, vector in enumerate(VECTORS):
+        watched.goto(f"{hostile_site.url}/articles/hostile-{number}/edit")
+        expect(watched.get_by_label("Body", exact=True)).to_have_value(hostile_article(number, vector).split("---\n", 2)[2])
+        assert_nothing_ran(watched, f"the editor of hostile-{number}")
+        watched.get_by_role("button", name="Preview").click()
+        expect(watched.locator("#preview")).to_contain_text(f"Vector {number}")
+        assert_nothing_ran(watched, f"the preview of hostile-{number}")
+    watched.goto(f"{hostile_site.url}/articles/new")
+    everything = "\n\n".join(["</textarea><script>alert(1)</script>", *VECTORS])
+    watched.get_by_label("Title", exact=True).fill(f"{TITLE_VECTORS[0]} {WORD} written in the editor")
+    watched.get_by_label("Summary", exact=True).fill(TITLE_VECTORS[2])
+    watched.get_by_label("Body", exact=True).fill(everything)
+    watched.get_by_role("button", name="Preview").click()
+    expect(watched.get_by_label("Body", exact=True)).to_have_value(everything)
+    assert_nothing_ran(watched, "the preview of a new article")
+    watched.get_by_role("button", name="Save").click()
+    expect(watched.locator("h1")).to_contain_text("written in the editor")
+    assert_nothing_ran(watched, "an article saved from the editor")
+    figures["xss: editor forms and previews opened (CSP bypassed)"] = 2 * len(VECTORS) + 2
