@@ -18,7 +18,7 @@ from kb.article_files import EditConflict
 from kb.article_form import (
     ArticleFields, check_article, fields_from_file, fields_from_form, file_text, form_problems, propose_slug,
 )
-from kb.articles import EDITORS, STATUSES, ArticleInvalid
+from kb.articles import EDITORS, ArticleInvalid
 from kb.errors import KbError, NotFound
 from kb.extensions import article_files, article_history, search_service
 from kb.history import diff_lines
@@ -62,9 +62,9 @@ def new_article():
 
 @bp.route("/articles/<slug>/edit", methods=["GET", "POST"])
 def edit_article(slug: str):
-    current = article_files().read(slug)
     if request.method == "POST":
-        return _submitted(slug)
+        return _submitted(slug)  # a file removed since the form was opened is a conflict, not a 404
+    current = article_files().read(slug)
     restoring = None
     raw = current.raw
     if request.args.get("version"):
@@ -100,15 +100,14 @@ def _submitted(slug: str | None):
         fields.slug = fields.slug or propose_slug(fields.title)
     else:
         fields.slug = slug
-    edited = None if is_new else request.form.get("edited", "")
+    # No version edited: a new file (also an edited file that was removed meanwhile, saved again).
+    edited = None if is_new else request.form.get("edited") or None
     taken = set(engine.slugs(EDITORS)) | ({fields.slug} if is_new and article_files().path_of(fields.slug) else set())
     errors = form_problems(fields, is_new, taken)
     size = len(fields.body.encode("utf-8"))
     if size > limit:
         errors.setdefault("body", []).append(f"The body is {size // 1024} KB; the limit is {limit // 1024} KB. Split it into two articles.")
         return _form(fields, is_new, edited, errors=errors, status=413)
-    if fields.status not in STATUSES:
-        fields.status = "draft"
     text = file_text(fields, engine.taxonomy, dt.date.today())
     warnings: dict[str, list[str]] = {}
     # With a slug the form refused, the rest is still checked, as a file of a valid name.

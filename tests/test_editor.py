@@ -424,3 +424,21 @@ def test_a_failed_index_update_keeps_the_file_says_so_and_kb_index_repairs_it(ed
     result = editing.test_cli_runner().invoke(args=["index"])
     assert "1 added" in result.output
     assert public_search(editing.test_client(), "eczema") == [NEW_SLUG]
+
+
+def test_a_file_removed_since_the_form_was_opened_is_a_conflict_that_keeps_the_text(editing, editor):
+    form = edit_form(editor, EXISTING)
+    form["body"] += "\nWritten while the file went away.\n"
+    (editing.articles / f"{EXISTING}.md").unlink()
+    answer = editor.post(f"/articles/{EXISTING}/edit", data=form)
+    assert answer.status_code == 409 and "Written while the file went away." in answer.get_data(as_text=True)
+    assert not (editing.articles / f"{EXISTING}.md").exists()
+    form["edited"] = edited_digest(answer.get_data(as_text=True))  # saved again from the conflict page: the file is back
+    assert form["edited"] == "" and editor.post(f"/articles/{EXISTING}/edit", data=form).status_code == 302
+    assert (editing.articles / f"{EXISTING}.md").read_text().endswith("Written while the file went away.\n")
+
+
+def test_a_status_other_than_draft_or_published_is_named_beside_the_status(editor):
+    answer = editor.post("/articles/new", data=new_article_form(editor, status="archived"))
+    assert answer.status_code == 422
+    assert "Status must be &#39;draft&#39; or &#39;published&#39;, not &#39;archived&#39;." in answer.get_data(as_text=True).split('id="field-status"')[1]
