@@ -69,10 +69,17 @@ class ArticleFiles:
         if not SLUG.match(slug):
             return None
         name = f"{slug}.md"
+        if not self._has_subfolders():  # the usual layout: no need to walk every file
+            direct = self.folder / name
+            return self._inside(direct) if direct.is_file() else None
         for path in article_paths(self.folder):
             if os.path.basename(path) == name and Path(path).is_file():
                 return self._inside(Path(path))
         return None
+
+    def _has_subfolders(self) -> bool:
+        with os.scandir(self.folder) as entries:
+            return any(entry.is_dir() and not entry.name.startswith(".") for entry in entries)
 
     def read(self, slug: str) -> FileVersion:
         path = self.path_of(slug)

@@ -2,8 +2,13 @@
 from __future__ import annotations
 
 import numpy as np
+import orjson
 
 from kb.taxonomy import FACET_KEYS
+from kb.whoosh_internals import ColumnBytes
+
+#: A hit's fields, in the order the API has always given them.
+CARD_FIELDS = ("slug", "title", "url", "summary", "updated", "audience", "facets")
 
 
 class Cards:
@@ -18,20 +23,20 @@ class Cards:
         doc_count = reader.doc_count_all()
         self._cards: list[dict | None] = [None] * doc_count
         combinations: dict[tuple, dict[str, list[str]]] = {}
-        for docnum, stored in reader.iter_docs():
-            values = tuple(tuple(v for v in stored.get(key, "").split(",") if v) for key in FACET_KEYS)
-            facets = combinations.get(values)
-            if facets is None:
-                facets = combinations[values] = {key: list(chosen) for key, chosen in zip(FACET_KEYS, values)}
-            self._cards[docnum] = {
-                "slug": stored["slug"],
-                "title": stored["title"],
-                "url": f"/articles/{stored['slug']}",
-                "summary": stored["summary"],
-                "updated": stored["updated"] or None,
-                "audience": stored["audience"],
-                "facets": facets,
-            }
+        # From the "card" column (kb/index.py): the stored fields would unpickle each article's HTML too.
+        column = ColumnBytes(reader.column_reader("card"))
+        try:
+            for docnum in reader.all_doc_ids():
+                card = orjson.loads(column[docnum])
+                values = tuple(tuple(card["facets"].get(key, ())) for key in FACET_KEYS)
+                facets = combinations.get(values)
+                if facets is None:
+                    facets = combinations[values] = {key: list(chosen) for key, chosen in zip(FACET_KEYS, values)}
+                card["facets"] = facets
+                card["url"] = f"/articles/{card['slug']}"
+                self._cards[docnum] = {key: card[key] for key in CARD_FIELDS}
+        finally:
+            column.close()
         # Ties (equal scores, dates or titles) are broken by slug: document numbers change with
         # every build and update, so ordering by them would reorder equal articles at random.
         slugs = [card["slug"] if card else "" for card in self._cards]

@@ -18,6 +18,7 @@ import math
 import pickle
 import secrets
 import struct
+import threading
 import time
 import zlib
 from typing import Sequence
@@ -42,11 +43,13 @@ from kb.rules import RuleMatcher
 from kb.similar import key_terms
 from kb.snippets import snippets_html
 from kb.taxonomy import LISTED_FACETS
-from kb.vocabulary import Corrector, reader_word_counts
+from kb.vocabulary import Corrector, part_word_counts, reader_word_counts
 from kb.whoosh_internals import ColumnBytes
 
 log = logging.getLogger(__name__)
 
+#: The disjoint sets of documents (kb/vocabulary.py's parts) each reader sees.
+READER_PARTS = {PUBLIC: (PUBLIC,), STAFF: (PUBLIC, STAFF), EDITORS: (PUBLIC, STAFF, DRAFT)}
 #: More-like-this: how many articles to offer, from how many of the article's most telling words.
 SIMILAR_LIMIT, SIMILAR_TERMS = 4, 12
 SNIPPET_CHARS, SNIPPET_SURROUND, SNIPPET_FRAGMENTS = 220, 70, 2
@@ -131,18 +134,13 @@ class Engine:
             EDITORS: self.postings,
         }
         self.facets = FacetSets(self.taxonomy, self._doc_count, lambda key, value: self._documents(Term(key, value)))
-        #: Per reader, every unstemmed word its articles use, with how many use it.
-        self.words = reader_word_counts(
-            self.reader, {PUBLIC: public, STAFF: staff_only, DRAFT: drafts},
-            {PUBLIC: (PUBLIC,), STAFF: (PUBLIC, STAFF), EDITORS: (PUBLIC, STAFF, DRAFT)},
-        )
-        vocabulary = self.taxonomy.vocabulary()
-        # Without drafts, editors see what staff see: the same corrections and completions serve both.
-        distinct = READERS if drafts.any() else (PUBLIC, STAFF)
-        self._correctors = {reader: Corrector(self.words[reader], vocabulary, english) for reader in distinct}
-        self._completions = {reader: self._build_completions(reader, self.words[reader]) for reader in distinct}
-        for made in (self._correctors, self._completions):
-            made.setdefault(EDITORS, made[STAFF])
+        # Words, corrections and completions are made per reader on first use (kb/vocabulary.py):
+        # a new version answers its first search without waiting for what no one has asked for yet.
+        self._parts = {PUBLIC: public, STAFF: staff_only, DRAFT: drafts}
+        self._has_drafts = bool(drafts.any())
+        self._english = english
+        self._built: dict[tuple[str, str], object] = {}
+        self._building = threading.RLock()
         self.rules = RuleMatcher(store.rules(version).rules, self._query_analyzer)
 
     def close(self) -> None:
@@ -159,6 +157,37 @@ class Engine:
         mask = np.zeros(self._doc_count, dtype=bool)
         mask[list(query.docs(self.searcher))] = True
         return mask
+
+    def _once(self, kind: str, reader: str, make):
+        """What `make()` gives, made once per engine for this kind and reader, whichever thread asks first."""
+        key = (kind, reader)
+        found = self._built.get(key)
+        if found is None:
+            with self._building:
+                found = self._built.get(key)
+                if found is None:
+                    found = self._built[key] = make()
+        return found
+
+    def _same_as(self, reader: str) -> str:
+        """Without drafts, editors see what staff see: they share staff's words and what is made of them."""
+        return STAFF if reader == EDITORS and not self._has_drafts else reader
+
+    def word_counts(self, reader: str) -> dict[str, int]:
+        """Every unstemmed word the articles `reader` sees use, with how many use it."""
+        reader = self._same_as(reader)
+        part = functools.partial(self._once, "part")
+        return self._once("words", reader, lambda: reader_word_counts(
+            [part(name, lambda name=name: part_word_counts(self.reader, self._parts[name])) for name in READER_PARTS[reader]]
+        ))
+
+    def _corrector(self, reader: str) -> Corrector:
+        reader = self._same_as(reader)
+        return self._once("corrector", reader, lambda: Corrector(self.word_counts(reader), self.taxonomy.vocabulary(), self._english))
+
+    def completions(self, reader: str) -> Completions:
+        reader = self._same_as(reader)
+        return self._once("completions", reader, lambda: self._build_completions(reader, self.word_counts(reader)))
 
     def _build_completions(self, audience: str, words: dict[str, int]) -> Completions:
         allowed = self._audience[audience]
@@ -194,7 +223,7 @@ class Engine:
 
     def correct(self, text: str, audience: str) -> str | None:
         """The text with words unknown to this audience's articles replaced by their nearest known word."""
-        return self._correctors[audience].correct(text)
+        return self._corrector(audience).correct(text)
 
     def postings_for(self, audience: str) -> scoring.Postings:
         """The postings and statistics `audience`'s answers are scored with."""
@@ -390,4 +419,4 @@ class Engine:
 
     def suggest(self, prefix: str, audience: str = PUBLIC) -> list[dict]:
         """Completions for a search box: index words, article titles, facet values."""
-        return self._completions[audience].suggest(prefix)
+        return self.completions(audience).suggest(prefix)

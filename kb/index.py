@@ -45,10 +45,11 @@ from kb.wordsets import WordSet
 log = logging.getLogger(__name__)
 
 #: Bump when the schema or the way documents are built changes: existing indexes then rebuild by themselves.
-SCHEMA_VERSION = 12  # 2: Snowball (Porter2) stemming; 3: no positions (nothing reads them); 4: text in a column;
+SCHEMA_VERSION = 13  # 2: Snowball (Porter2) stemming; 3: no positions (nothing reads them); 4: text in a column;
 # 5: the body's term spans in its column; 6: spelling words in a column, analyzers indexing word by word;
 # 7: words left unstemmed (analysis.UNSTEMMED), one text line per block; 8: review dates; 9: file digests;
-# 10: tables in a scrolling box; 11: sources' titles and links; 12: drafts
+# 10: tables in a scrolling box; 11: sources' titles and links; 12: drafts;
+# 13: each hit's card in a column
 CURRENT = "current"
 MANIFEST = "manifest.json"
 TAXONOMY_COPY = "taxonomy.yaml"
@@ -81,6 +82,8 @@ def build_schema(taxonomy: Taxonomy) -> Schema:
         # The article's text for snippets and key terms, read per hit. Not a stored field: those are
         # one compressed pickle per article with its HTML, unpickled whole for every read.
         text=COLUMN(VarBytesColumn()),
+        # What a hit shows (kb/cards.py), read for every document when a version is opened.
+        card=COLUMN(VarBytesColumn()),
         # Labels of the article's facet values, so "dark spots" finds an article tagged with it.
         tags=TEXT(analyzer=analyzer, phrase=False),
         # Unstemmed words for corrections and completions, counted per audience (kb/wordsets.py).
@@ -107,6 +110,11 @@ def document(article: Article, taxonomy: Taxonomy) -> dict:
         "headings": "\n".join(h.text for h in article.headings),
         "body": article.text,
         "text": article.text.encode("utf-8"),
+        "card": orjson.dumps({
+            "slug": article.slug, "title": article.title, "summary": article.summary,
+            "updated": article.updated.isoformat() if article.updated else None, "audience": article.audience,
+            "facets": {key: list(article.facets[key]) for key in FACET_KEYS},
+        }),
         "tags": "\n".join(taxonomy.label(key, v) for key in FACET_KEYS if key != "cost" for v in article.facets[key]),
         "words": words,
         "title_sort": article.title.casefold(),

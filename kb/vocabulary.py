@@ -20,16 +20,21 @@ from kb.wordsets import word_counts
 CORRECT_MIN_LENGTH = 4
 
 
-def reader_word_counts(reader, parts: dict[str, np.ndarray], readers: dict[str, tuple[str, ...]]) -> dict[str, dict[str, int]]:
-    """For each reader, every unstemmed word of the articles it sees, with how many use it.
-    `parts` are disjoint sets of documents (public, staff-only, drafts); `readers` names the
-    parts each reader sees. Each part is counted once."""
+def part_word_counts(reader, part: np.ndarray) -> Counter:
+    """Every unstemmed word of a set of documents (public, staff-only or drafts), with how many use it."""
     words = ColumnBytes(reader.column_reader("words"))
     try:
-        counted = {name: word_counts(words[int(docnum)] for docnum in np.flatnonzero(mask)) for name, mask in parts.items()}
+        return word_counts(words[int(docnum)] for docnum in np.flatnonzero(part))
     finally:
         words.close()
-    return {name: dict(sum((counted[part] for part in seen), Counter())) for name, seen in readers.items()}
+
+
+def reader_word_counts(parts: list[Counter]) -> dict[str, int]:
+    """A reader's words: those of every part it sees (the public sees public articles; staff,
+    staff-only ones too; editors, drafts too). Each part is counted once for all readers."""
+    if len(parts) == 1:
+        return dict(parts[0])
+    return dict(sum(parts, Counter()))
 
 
 class Corrector:

@@ -77,8 +77,8 @@ def test_binary_search_finds_what_a_scan_finds(many):
 
 def test_the_clinic_articles_complete_as_a_scan_does(articles_engine):
     for audience in ("public", "staff"):
-        completions = articles_engine._completions[audience]
-        words = articles_engine.words[audience]
+        completions = articles_engine.completions(audience)
+        words = articles_engine.word_counts(audience)
         titles = [(card["title"], card["slug"]) for card, allowed in zip(articles_engine.cards, articles_engine.audience_documents(audience)) if allowed]
         facets = [(phrase, label, key, value) for phrase, label, key, value in completions._facets]
         for prefix in ["m", "mi", "micro", "microneedling c", "scar", "ice", "does it h", "cost of", "side eff", "x", "rolling"]:

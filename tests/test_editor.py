@@ -442,3 +442,14 @@ def test_a_status_other_than_draft_or_published_is_named_beside_the_status(edito
     answer = editor.post("/articles/new", data=new_article_form(editor, status="archived"))
     assert answer.status_code == 422
     assert "Status must be &#39;draft&#39; or &#39;published&#39;, not &#39;archived&#39;." in answer.get_data(as_text=True).split('id="field-status"')[1]
+
+
+def test_an_article_in_a_subfolder_is_edited_where_it_is(editing, editor):
+    (editing.articles / "aftercare").mkdir()
+    (editing.articles / f"{EXISTING}.md").rename(editing.articles / "aftercare" / f"{EXISTING}.md")
+    editing.test_cli_runner().invoke(args=["index"])
+    form = edit_form(editor, EXISTING)
+    form["body"] += "\nIn its subfolder.\n"
+    assert editor.post(f"/articles/{EXISTING}/edit", data=form).status_code == 302
+    assert (editing.articles / "aftercare" / f"{EXISTING}.md").read_text().endswith("In its subfolder.\n")
+    assert not (editing.articles / f"{EXISTING}.md").exists()

@@ -175,8 +175,8 @@ def articles_using_each_word(folder, audience: str) -> dict[str, int]:
 def test_the_spelling_words_count_the_articles_using_them(articles_engine):
     """Corrections and completions weigh words by how many articles of the audience use them."""
     for audience in AUDIENCES:
-        assert articles_engine.words[audience] == articles_using_each_word(PROJECT / "articles", audience)
-    assert articles_engine.words["staff"].keys() > articles_engine.words["public"].keys()
+        assert articles_engine.word_counts(audience) == articles_using_each_word(PROJECT / "articles", audience)
+    assert articles_engine.word_counts("staff").keys() > articles_engine.word_counts("public").keys()
 
 
 def test_the_spelling_words_of_replaced_and_removed_articles_are_not_counted(articles_copy, tmp_path):
@@ -189,8 +189,8 @@ def test_the_spelling_words_of_replaced_and_removed_articles_are_not_counted(art
     try:
         assert any(engine.reader.is_deleted(docnum) for docnum in range(engine.reader.doc_count_all()))
         for audience in AUDIENCES:
-            assert engine.words[audience] == articles_using_each_word(articles_copy, audience)
-        assert engine.words["staff"]["porcupines"] == 1
+            assert engine.word_counts(audience) == articles_using_each_word(articles_copy, audience)
+        assert engine.word_counts("staff")["porcupines"] == 1
     finally:
         engine.close()
 

@@ -49,7 +49,7 @@ def test_taxonomy_words_are_known_without_counts_and_the_word_itself_is_never_of
 @pytest.fixture(scope="module")
 def clinic_words(articles_engine):
     """The public words (with counts) and the taxonomy's words of the clinic's own articles."""
-    return dict(articles_engine.words["public"]), set(articles_engine.taxonomy.vocabulary())
+    return dict(articles_engine.word_counts("public")), set(articles_engine.taxonomy.vocabulary())
 
 
 def test_same_answers_as_a_plain_edit_distance_on_the_clinic_vocabulary(clinic_words):
