@@ -176,3 +176,14 @@ def test_kb_check_names_the_line_of_a_bad_review(tmp_path, reviewed, message):
         load_article(path, load_taxonomy(FIXTURES / "taxonomy.yaml"))
     problems = raised.value.problems
     assert any(message in problem.message and problem.line == 4 for problem in problems), problems
+
+
+def test_editors_are_offered_to_write_an_article_for_each_word_no_article_mentions(insights_app, staff):
+    assert "Write an article" not in staff.get("/insights").get_data(as_text=True)  # staff read, editors write
+    insights_app.extensions["kb.accounts"].add("ed", PASSWORD, "editor")
+    editor = insights_app.test_client()
+    assert sign_in(editor, "ed").status_code == 302
+    page = editor.get("/insights").get_data(as_text=True)
+    assert '<a class="write-article" href="/articles/new?q=eczema">Write an article<span class="visually-hidden"> about “eczema”</span></a>' in page
+    form = editor.get("/articles/new?q=eczema").get_data(as_text=True)
+    assert 'name="title" type="text" value="Eczema"' in form and "Patients searched for “eczema”" in form
