@@ -189,6 +189,9 @@ def widget_host(site, hostile_site, name: str) -> str:
 #: Their words (tags, handlers, functions) are in no article, the hostile ones included.
 UNMATCHED_QUERY_VECTORS = ["<marquee onstart=confirm``>", "zzqq <blink onmouseenter=confirm``>", "\"><marquee onstart=confirm``></marquee>"]
 
+#: A hostile query with a misspelt word: the widget says what it searched for instead, markup included.
+CORRECTED_QUERY_VECTOR = "<img src=x onerror=confirm``> xylophne"
+
 
 def test_no_vector_runs_in_the_widget_on_a_clinic_page(watched, hostile_site, clinic_sites, figures):
     """Each query's answer is waited for (its message names the query, or its results are drawn)
@@ -197,9 +200,11 @@ def test_no_vector_runs_in_the_widget_on_a_clinic_page(watched, hostile_site, cl
     watched.goto(url)
     box = watched.locator("#kb-search input")
     status = watched.locator("#kb-search [role=status]").first
-    for query in [WORD, *QUERY_VECTORS, *UNMATCHED_QUERY_VECTORS]:
+    for query in [WORD, *QUERY_VECTORS, *UNMATCHED_QUERY_VECTORS, CORRECTED_QUERY_VECTOR]:
         box.fill(query)
-        if query in UNMATCHED_QUERY_VECTORS:
+        if query == CORRECTED_QUERY_VECTOR:  # the corrected query, markup and all, is drawn in the message
+            expect(status).to_contain_text("Showing results for “<img src=x onerror=confirm``> xylophone”")
+        elif query in UNMATCHED_QUERY_VECTORS:
             expect(status).to_contain_text("No article")  # "No articles match ..." or "No article mentions ..."
             expect(watched.locator("#kb-search [role=option]")).to_have_count(0)
         else:
@@ -207,7 +212,7 @@ def test_no_vector_runs_in_the_widget_on_a_clinic_page(watched, hostile_site, cl
             expect(watched.locator("#kb-search [role=option] mark").first).to_have_text(re.compile(WORD, re.I))
         expect(status).to_contain_text(re.compile(r"\S"))
         assert_nothing_ran(watched, f"the widget for {query!r}", trusted=(hostile_site.url,))
-    figures["xss: hostile queries typed into the widget, each answer waited for"] = len(QUERY_VECTORS) + len(UNMATCHED_QUERY_VECTORS)
+    figures["xss: hostile queries typed into the widget, each answer waited for"] = len(QUERY_VECTORS) + len(UNMATCHED_QUERY_VECTORS) + 1
 
 
 def test_no_vector_runs_in_the_widgets_reader(watched, hostile_site, clinic_sites, figures):
