@@ -1,5 +1,6 @@
 import hashlib
 import os
+from pathlib import Path
 from collections import Counter
 
 import pytest
@@ -296,6 +297,29 @@ def test_an_update_parses_only_the_changed_file(articles_copy, tmp_path):
     assert (report.added, report.updated, report.removed, report.unchanged, report.full) == (0, 1, 0, 6, False)
     assert doc_count(store) == 7
     assert set(Manifest.read(store.current_path()).outlines) == set(Manifest.read(store.current_path()).articles)
+
+
+def test_an_update_parses_and_writes_only_the_changed_article(articles_copy, tmp_path, monkeypatch):
+    """What the report says is what was done: one changed article is one file parsed and one
+    document written, whatever the report counts. Watched at the two functions every article
+    passes through to be parsed and to become a Whoosh document."""
+    import kb.folder
+    import kb.index
+
+    store = IndexStore(tmp_path / "index")
+    build(articles_copy, store.root)
+    cost = articles_copy / "microneedling-cost.md"
+    cost.write_text(cost.read_text().replace("A course of", "A full course of"))
+    parsed, written = [], []
+    real_load, real_document = kb.folder.load_article, kb.index.document
+    monkeypatch.setattr(kb.folder, "load_article", lambda path, *args, **kw: parsed.append(Path(path).stem) or real_load(path, *args, **kw))
+    monkeypatch.setattr(kb.index, "document", lambda article, taxonomy: written.append(article.slug) or real_document(article, taxonomy))
+
+    report = build(articles_copy, store.root)
+
+    assert (parsed, written) == (["microneedling-cost"], ["microneedling-cost"])
+    assert (report.added, report.updated, report.unchanged, report.full) == (0, 1, 6, False)
+    assert doc_count(store) == 7
 
 
 def test_the_manifest_written_reads_back_as_it_was(articles_copy, tmp_path):

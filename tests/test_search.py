@@ -73,8 +73,18 @@ def test_correction_keeps_the_rest_of_the_query(engine):
 
 @pytest.mark.parametrize("query", HOSTILE_QUERIES)
 def test_query_syntax_is_just_words(engine, query):
+    """No operator, field, wildcard or markup means anything: a query answers as its words alone,
+    a query of symbols only finds nothing, and one of spaces only is no query."""
     result = ask(engine, q=query)
-    assert result["total"] >= 0
+    words = " ".join(re.findall(r"\w+", query))
+    answer = (slugs(result), result["total"], result["unmatched"], result["corrected"])
+    if words:
+        alone = ask(engine, q=words)
+        assert answer == (slugs(alone), alone["total"], alone["unmatched"], alone["corrected"])
+    elif query.strip():
+        assert answer == ([], 0, [], None)
+    else:
+        assert slugs(result) == slugs(ask(engine))
     for hit in result["hits"]:
         assert set(re.findall(r"</?([a-zA-Z]+)", hit["snippet"])) <= {"mark"}
 
