@@ -134,6 +134,41 @@ def browser():
         chromium.close()
 
 
+def watch(context, allow_failed=lambda response: False) -> list[str]:
+    """What goes wrong on any page of `context`, as it happens: a script error, anything the
+    Content-Security-Policy refuses, a stylesheet, script, image or fetch that fails (pages
+    themselves may answer 404 on purpose; `allow_failed` names other expected failures)."""
+    problems: list[str] = []
+
+    def failed(response) -> bool:
+        return response.status >= 400 and response.request.resource_type != "document" and not allow_failed(response)
+
+    def on_page(page) -> None:
+        page.on("pageerror", lambda error: problems.append(f"script error: {error}"))
+        page.on("console", lambda message: problems.append(message.text) if "Content Security Policy" in message.text else None)
+        page.on("response", lambda response: problems.append(f"{response.status} {response.url}") if failed(response) else None)
+
+    context.on("page", on_page)
+    return problems
+
+
+@pytest.fixture
+def new_context(browser):
+    """Browser contexts for one test, each watched (`watch`): the test fails on any problem."""
+    made = []
+
+    def make(allow_failed=lambda response: False, **options):
+        context = browser.new_context(**options)
+        made.append((context, watch(context, allow_failed)))
+        return context
+
+    yield make
+    problems = [problem for context, found in made for problem in found]
+    for context, _ in made:
+        context.close()
+    assert problems == [], "a page reported script errors, refused content or failed loads"
+
+
 @pytest.fixture(scope="session")
 def screenshots(tmp_path_factory) -> Path:
     """Screenshots land in this test run's temporary folder (pytest prints its base with -v)."""

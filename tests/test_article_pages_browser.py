@@ -18,11 +18,9 @@ PUBLIC_SLUGS = sorted(
 )
 
 
-@pytest.fixture(scope="module")
-def phone(browser):
-    context = browser.new_context(viewport={"width": 375, "height": 740}, is_mobile=True)
-    yield context
-    context.close()
+@pytest.fixture
+def phone(new_context):
+    return new_context(viewport={"width": 375, "height": 740}, is_mobile=True)
 
 
 def test_every_public_article_fits_a_phone(phone, live_site, screenshots, figures):
@@ -50,8 +48,8 @@ def test_the_search_box_on_an_article_page_searches(phone, live_site):
     page.wait_for_url(f"{live_site.url}/?q=boxcar")
 
 
-def test_a_printed_article_keeps_the_text_and_link_addresses_only(browser, live_site, screenshots):
-    context = browser.new_context(viewport={"width": 800, "height": 1000})
+def test_a_printed_article_keeps_the_text_and_link_addresses_only(new_context, live_site, screenshots):
+    context = new_context(viewport={"width": 800, "height": 1000})
     page = context.new_page()
     try:
         page.goto(f"{live_site.url}/articles/acne-scar-types")

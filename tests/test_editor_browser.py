@@ -38,31 +38,18 @@ def site(tmp_path_factory):
         yield server
 
 
-def watched_page(browser, width: int = 1280) -> Page:
-    context = browser.new_context(viewport={"width": width, "height": 900})
-    page = context.new_page()
-    page.problems = []
-    page.on("pageerror", lambda error: page.problems.append(str(error)))
-    page.on("console", lambda message: page.problems.append(message.text) if "Content Security Policy" in message.text else None)
-    page.on("response", lambda r: page.problems.append(f"{r.status} {r.url}") if r.status >= 400 and r.request.resource_type != "document" else None)
-    page.on("dialog", lambda dialog: (page.problems.append("dialog: " + dialog.message), dialog.dismiss()))
-    return page
-
-
 @pytest.fixture
-def pages(browser):
-    opened: list[Page] = []
+def pages(new_context):
+    """Pages of their own browser contexts, watched (conftest.watch); a dialog fails the test too."""
+    dialogs: list[str] = []
 
     def open_page(width: int = 1280) -> Page:
-        page = watched_page(browser, width)
-        opened.append(page)
+        page = new_context(viewport={"width": width, "height": 900}).new_page()
+        page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
         return page
 
     yield open_page
-    problems = [problem for page in opened for problem in page.problems]
-    for page in opened:
-        page.context.close()
-    assert problems == [], "a page reported script errors, refused content or failed loads"
+    assert dialogs == []
 
 
 def signed_in(pages, site, name: str, width: int = 1280) -> Page:

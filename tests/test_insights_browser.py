@@ -17,10 +17,8 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def context(browser):
-    context = browser.new_context()
-    yield context
-    context.close()
+def context(new_context):
+    return new_context()
 
 
 def signed_in(context, live_site, width: int):

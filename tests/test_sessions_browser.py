@@ -13,8 +13,8 @@ from helpers import PASSWORD
 pytestmark = pytest.mark.browser
 
 
-def sign_in(browser, live_site, width: int):
-    context = browser.new_context(viewport={"width": width, "height": 800})
+def sign_in(new_context, live_site, width: int):
+    context = new_context(viewport={"width": width, "height": 800})
     page = context.new_page()
     page.goto(f"{live_site.url}/login")
     page.fill("#name", "nurse")
@@ -24,9 +24,9 @@ def sign_in(browser, live_site, width: int):
     return context, page
 
 
-def test_signing_out_everywhere_in_one_browser_signs_out_the_other(browser, live_site, screenshots):
-    office, office_page = sign_in(browser, live_site, 1280)
-    phone, phone_page = sign_in(browser, live_site, 375)
+def test_signing_out_everywhere_in_one_browser_signs_out_the_other(new_context, live_site, screenshots):
+    office, office_page = sign_in(new_context, live_site, 1280)
+    phone, phone_page = sign_in(new_context, live_site, 375)
     try:
         phone_page.get_by_role("link", name="Sign out everywhere").click()
         phone_page.wait_for_url(re.compile(r"/logout$"))

@@ -16,10 +16,8 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def context(browser):
-    context = browser.new_context(viewport={"width": 1000, "height": 900})
-    yield context
-    context.close()
+def context(new_context):
+    return new_context(viewport={"width": 1000, "height": 900})
 
 
 def events(page, live_site) -> list[dict]:
@@ -141,8 +139,8 @@ def test_the_clinics_colours_hold_in_both_themes(context, live_site, clinic_site
 
 
 @pytest.mark.parametrize("width", [375, 1280])
-def test_the_developer_page_is_laid_out_cleanly_and_copies_the_snippet(browser, live_site, screenshots, width):
-    context = browser.new_context(viewport={"width": width, "height": 900})
+def test_the_developer_page_is_laid_out_cleanly_and_copies_the_snippet(new_context, live_site, screenshots, width):
+    context = new_context(viewport={"width": width, "height": 900})
     context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_site.url)
     page = context.new_page()
     try:

@@ -118,18 +118,22 @@ def hostile_site(tmp_path_factory, clinic_sites):
         yield server
 
 
+#: What hostile articles load and fail to load, on purpose: images and media of made-up addresses.
+BROKEN_ON_PURPOSE = ("image", "media")
+
+
 @pytest.fixture
-def watched(browser):
-    """A page whose CSP is bypassed; any dialog, console marker or page error is recorded."""
-    context = browser.new_context(bypass_csp=True)
+def watched(new_context):
+    """A page whose CSP is bypassed; any dialog, console marker or page error is recorded (and
+    the context is watched as every browser test's is)."""
+    context = new_context(bypass_csp=True, allow_failed=lambda response: response.request.resource_type in BROKEN_ON_PURPOSE)
     page = context.new_page()
     fired: list[str] = []
     page.on("dialog", lambda dialog: (fired.append("dialog: " + dialog.message), dialog.dismiss()))
     page.on("console", lambda message: fired.append("console: " + message.text) if "XSS" in message.text.upper() else None)
     page.on("pageerror", lambda error: fired.append("error: " + str(error)))
     page.fired = fired
-    yield page
-    context.close()
+    return page
 
 
 def assert_nothing_ran(page: Page, where: str, trusted: tuple[str, ...] = ()) -> None:
