@@ -15,7 +15,10 @@ from typing import Iterable
 import yaml
 from markdown.extensions.toc import slugify
 
-from kb.articles import DRAFT, PUBLIC, PUBLISHED, RESERVED_SLUGS, ArticleInvalid, Outline, Problem, parse_article, read_front_matter
+from kb.articles import (
+    DRAFT, FRONT_MATTER_RESOLVERS, PUBLIC, PUBLISHED, RESERVED_SLUGS, ArticleInvalid, Outline, Problem, internal_links,
+    parse_article, read_front_matter,
+)
 from kb.folder import check_links
 from kb.taxonomy import LISTED_FACETS, SLUG, Taxonomy
 
@@ -23,6 +26,8 @@ from kb.taxonomy import LISTED_FACETS, SLUG, Taxonomy
 TITLE_MAX, SUMMARY_MAX, SLUG_MAX = 200, 1000, 80
 #: Empty rows for new sources under the ones an article has.
 BLANK_SOURCES = 2
+#: Lines that stand for the form's related articles and body when the text did not parse.
+RELATED_LINE, BODY_LINE = -1, -2
 #: Where a problem with no field of its own is shown: the file name is the slug.
 FIELD_OF_KEY = {"cost": "cost", "reviewed": "reviewed", "updated": "body", **{key: key for key in LISTED_FACETS}}
 
@@ -45,6 +50,8 @@ class ArticleFields:
     reviewed_on: str = ""
     reviewed_next: str = ""
     body: str = ""
+    #: The front matter's keys in the order of the file the form was opened from: a save keeps it.
+    key_order: list[str] = field(default_factory=list)
 
     @property
     def related_slugs(self) -> list[str]:
@@ -85,6 +92,7 @@ def fields_from_form(form) -> ArticleFields:
         reviewed_on=text("reviewed_on").strip(),
         reviewed_next=text("reviewed_next").strip(),
         body=text("body"),
+        key_order=text("key_order").split(),
     )
 
 
@@ -109,6 +117,7 @@ def fields_from_file(slug: str, raw: bytes) -> ArticleFields:
         reviewed_on=_text(reviewed.get("on")),
         reviewed_next=_text(reviewed.get("next")),
         body=body[1:] if body.startswith("\n") else body,
+        key_order=[str(key) for key in meta],
     )
 
 
@@ -126,11 +135,15 @@ def file_text(fields: ArticleFields, taxonomy: Taxonomy, updated: dt.date) -> st
         meta["status"] = fields.status
     meta["updated"] = updated
     if fields.reviewed_by or fields.reviewed_on or fields.reviewed_next:
-        meta["reviewed"] = _InlineMapping(by=fields.reviewed_by, on=_date(fields.reviewed_on), next=_date(fields.reviewed_next))
+        meta["reviewed"] = _InlineMapping(by=_FlowText(fields.reviewed_by), on=_date(fields.reviewed_on), next=_date(fields.reviewed_next))
     if fields.sources:
-        meta["sources"] = [_source_value(row) for row in fields.sources]
+        sources = [_source_value(row) for row in fields.sources]
+        meta["sources"] = _Inline(sources) if all(isinstance(source, str) for source in sources) else sources
     if fields.related_slugs:
         meta["related"] = _Inline(fields.related_slugs)
+    if fields.key_order:  # the file's order first; keys it did not have where articles put them
+        place = {key: number for number, key in enumerate(fields.key_order)}
+        meta = dict(sorted(meta.items(), key=lambda item: (place.get(item[0], len(place)), list(meta).index(item[0]))))
     body = fields.body if fields.body.endswith("\n") or not fields.body else fields.body + "\n"
     return "---\n" + yaml.dump(meta, Dumper=_FrontMatterDumper, default_flow_style=False, sort_keys=False, allow_unicode=True, width=10_000) + "---\n" + body
 
@@ -152,19 +165,25 @@ def form_problems(fields: ArticleFields, is_new: bool, taken: set[str]) -> dict[
     return problems
 
 
-def check_article(text: str, slug: str, taxonomy: Taxonomy, others: Iterable[str]) -> dict[str, list[Problem]]:
+def check_article(text: str, slug: str, taxonomy: Taxonomy, others: Iterable[str], related: Iterable[str] = (), body: str = "") -> dict[str, list[Problem]]:
     """The problems `kb check` finds in this text as the file `slug`.md (with the slugs of the
-    other articles, for related articles and links), by the field of the form each concerns."""
+    other articles, for related articles and links), by the field of the form each concerns.
+    `related` and `body` are the form's, for the links of an article that does not parse."""
+    shown = f"{slug}.md"
     try:
-        article = parse_article(text.encode("utf-8"), f"{slug}.md", taxonomy, f"{slug}.md")
-        outlines = [article.outline(), *(Outline(other, "", "", None) for other in others if other != slug)]
-        problems = [problem for problem in check_links(outlines) if problem.path == article.path]
+        outline = parse_article(text.encode("utf-8"), shown, taxonomy, shown).outline()
+        problems: list[Problem] = []
     except ArticleInvalid as invalid:
         problems = invalid.problems
+        # Broken related articles and links are still named, beside the errors.
+        outline = Outline(slug, shown, "", None, tuple((other, RELATED_LINE) for other in related), tuple(internal_links(body, BODY_LINE)))
+    outlines = [outline, *(Outline(other, "", "", None) for other in others if other != slug)]
+    problems += [problem for problem in check_links(outlines) if problem.path == shown]
     by_field: dict[str, list[Problem]] = {}
     lines = _key_lines(text)
     for problem in problems:
-        by_field.setdefault(_field_of(problem.line, lines), []).append(problem)
+        field = _field_of(problem.line, lines) if problem.line not in (RELATED_LINE, BODY_LINE) else ("related" if problem.line == RELATED_LINE else "body")
+        by_field.setdefault(field, []).append(problem)
     return by_field
 
 
@@ -207,6 +226,29 @@ class _InlineMapping(dict):
     """A mapping written on one line: {min: 150, max: 400}."""
 
 
+_FrontMatterDumper.yaml_implicit_resolvers = FRONT_MATTER_RESOLVERS  # "on" and "2026-11-01" stay plain: they read back as text
+
+
+class _FlowText(str):
+    """Text inside a one-line mapping, where a comma or a bracket would end it."""
+
+
+class _QuotedText(str):
+    """Text always in double quotes (sources' titles, as articles write them)."""
+
+
+def _text_scalar(dumper, value: str):
+    """Plain where YAML allows it, else in double quotes, as articles are written by hand."""
+    analysis = dumper.analyze_scalar(value)
+    plain = analysis.allow_flow_plain if isinstance(value, _FlowText) else analysis.allow_block_plain
+    quoted = isinstance(value, _QuotedText) or not plain or analysis.multiline
+    return dumper.represent_scalar("tag:yaml.org,2002:str", str(value), style='"' if quoted else None)
+
+
+for _kind in (str, _FlowText, _QuotedText):
+    _FrontMatterDumper.add_representer(_kind, _text_scalar)
+# Dates as the text they are read back as (the front matter reader leaves dates as text).
+_FrontMatterDumper.add_representer(dt.date, lambda dumper, day: dumper.represent_scalar("tag:yaml.org,2002:str", day.isoformat()))
 _FrontMatterDumper.add_representer(_Inline, lambda dumper, value: dumper.represent_sequence("tag:yaml.org,2002:seq", value, flow_style=True))
 _FrontMatterDumper.add_representer(
     _InlineMapping, lambda dumper, value: dumper.represent_mapping("tag:yaml.org,2002:map", value, flow_style=True)
@@ -232,17 +274,17 @@ def _source_row(item) -> dict[str, str]:
 def _source_value(row: dict[str, str]):
     """A source as its front matter says it: the file name alone, or with its title and link."""
     if not row["title"] and not row["url"]:
-        return row["file"]
-    value = _InlineMapping(file=row["file"], title=row["title"])
+        return _FlowText(row["file"])
+    value = _InlineMapping(file=_FlowText(row["file"]), title=_QuotedText(row["title"]))
     if row["url"]:
-        value["url"] = row["url"]
+        value["url"] = _FlowText(row["url"])
     return value
 
 
 def _number(typed: str):
     """A number when the text is one written in digits ("150", "99.5"); else the text, for the checker to name."""
     if not re.fullmatch(r"[0-9]{1,9}(?:\.[0-9]{1,2})?", typed):
-        return typed
+        return _FlowText(typed)
     return float(typed) if "." in typed else int(typed)
 
 
@@ -250,4 +292,4 @@ def _date(typed: str):
     try:
         return dt.date.fromisoformat(typed)
     except ValueError:
-        return typed or None
+        return _FlowText(typed) if typed else None

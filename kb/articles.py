@@ -55,6 +55,11 @@ for _first in "tTfF":
     )
 
 
+#: How front matter text is read into values (what is a boolean, a number, text): for a writer
+#: that wants its output read back as it meant it.
+FRONT_MATTER_RESOLVERS = _FrontMatterLoader.yaml_implicit_resolvers
+
+
 @dataclass(frozen=True)
 class Problem:
     """Why a file was rejected (or, for a broken link, what was dropped): file, line, message."""
@@ -154,7 +159,7 @@ def parse_article(raw: bytes, file_name: str, taxonomy: Taxonomy, shown: str, st
         html=html,
         text=html_to_text(html),
         headings=headings,
-        links=tuple(_internal_links(body, body_line)),
+        links=tuple(internal_links(body, body_line)),
         content_hash=content_hash(raw),
         stamp=stamp,
         **checked,
@@ -320,7 +325,7 @@ def content_hash(raw: bytes) -> str:
     return hashlib.sha256(raw).hexdigest()[:20]
 
 
-def _internal_links(body: str, first_line: int) -> list[tuple[str, int]]:
+def internal_links(body: str, first_line: int) -> list[tuple[str, int]]:
     links = []
     for number, line in enumerate(body.splitlines(), start=first_line):
         for match in INTERNAL_LINK.finditer(line):

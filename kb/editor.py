@@ -91,8 +91,13 @@ def article_history_page(slug: str):
 def _submitted(slug: str | None):
     """A Preview or a Save of the form: checked, previewed, saved, or sent back with its problems."""
     limit = int(current_app.config["ARTICLE_MAX_KB"]) * 1024
-    if request.content_length and request.content_length > limit + FORM_OVERHEAD_BYTES:
-        raise KbError(f"the article is larger than the limit of {limit // 1024} KB", param="body", status=413, code="too_large")
+    # A form sends each byte of text as up to three (%D0%B0 for one Cyrillic letter's two): a body
+    # under the limit is always read, and measured in the form below.
+    if request.content_length and request.content_length > 3 * limit + FORM_OVERHEAD_BYTES:
+        raise KbError(
+            f"The article is far larger than the limit of {limit // 1024} KB, so it was not read. Your text is still in "
+            "your browser: go back, then shorten it or split it into two articles.", param="body", status=413, code="too_large",
+        )
     engine = search_service().engine()
     fields = fields_from_form(request.form)
     is_new = slug is None
@@ -112,25 +117,26 @@ def _submitted(slug: str | None):
     warnings: dict[str, list[str]] = {}
     # With a slug the form refused, the rest is still checked, as a file of a valid name.
     checked_as = fields.slug if "slug" not in errors else UNNAMED
-    for field, problems in check_article(text, checked_as, engine.taxonomy, engine.slugs(EDITORS)).items():
+    for field, problems in check_article(text, checked_as, engine.taxonomy, engine.slugs(EDITORS), fields.related_slugs, fields.body).items():
         if field != "slug" or checked_as != UNNAMED:
             for problem in problems:
                 (errors if problem.fatal else warnings).setdefault(field, []).append(_sentence(problem.message))
     if request.form.get("action") != "save" or errors:
         return _form(fields, is_new, edited, errors=errors, warnings=warnings, preview=True, status=422 if errors else 200)
-    return _save(fields, text, is_new, edited, warnings)
+    return _save(fields, text, is_new, edited, warnings, request.form.get("restoring", "")[:200])
 
 
-def _save(fields: ArticleFields, text: str, is_new: bool, edited: str | None, warnings):
+def _save(fields: ArticleFields, text: str, is_new: bool, edited: str | None, warnings, restoring: str):
     name = auth.staff_name()
-    message = f"{'Create' if is_new else 'Edit'} {fields.slug} in the browser"
+    message = f"Restore {fields.slug} to {restoring}" if restoring else f"{'Create' if is_new else 'Edit'} {fields.slug} in the browser"
     try:
         outcome = save_article(article_files(), article_history(), current_app.config, fields.slug, text, edited, name, message)
     except EditConflict as conflict:
         theirs = conflict.current.text if conflict.current else ""
+        latest = _latest_version(fields.slug, conflict.current)
         return _form(
             fields, is_new and conflict.current is None, conflict.current.digest if conflict.current else None,
-            warnings=warnings, conflict={"theirs": theirs, "diff": diff_lines(theirs, text)}, status=409,
+            warnings=warnings, conflict={"theirs": theirs, "diff": diff_lines(theirs, text), "latest": latest}, status=409,
         )
     log.info("%s saved %s (%.2f s to searchable)", name, fields.slug, outcome.seconds)
     if not outcome.changed:
@@ -139,6 +145,9 @@ def _save(fields: ArticleFields, text: str, is_new: bool, edited: str | None, wa
         flash(f"Saved, but the search does not show this version yet: {outcome.index_error}. Running `kb index` adds it.", "warning")
     else:
         flash(f"Saved. {'Only editors see this draft' if fields.status == 'draft' else 'It is in the search now'}.", "success")
+    for messages in warnings.values():
+        for warning in messages:
+            flash(f"Saved with a warning: {warning}", "warning")
     if outcome.history_error:
         flash(f"The change was not recorded in the history: {outcome.history_error}", "warning")
     return redirect(url_for("web.article_page", slug=fields.slug))
@@ -152,8 +161,17 @@ def _form(fields: ArticleFields, is_new: bool, edited: str | None = None, *, err
         "editor/form.html",
         fields=fields, is_new=is_new, edited=edited or "", errors=errors or {}, warnings=warnings or {},
         preview=rendered, conflict=conflict, restoring=restoring, searched_for=searched_for,
+        submitted=request.method == "POST", saving=request.form.get("action") == "save",
         taxonomy=engine.taxonomy, listed_facets=LISTED_FACETS, max_kb=int(current_app.config["ARTICLE_MAX_KB"]), history_kind=article_history().kind,
     ), status
+
+
+def _latest_version(slug: str, current):
+    """Who saved the version now in the file, and when, when the history knows (else None)."""
+    if current is None:
+        return None
+    versions = article_history().versions(slug, current.path)
+    return versions[0] if versions else None
 
 
 def _version_or_404(slug: str, path, version: str):

@@ -27,8 +27,12 @@ def test_every_article_saved_from_the_form_unchanged_is_the_same_article(path):
         if field.name not in NOT_THE_ARTICLE:
             assert getattr(after, field.name) == getattr(before, field.name), field.name
     assert after.updated == dt.date(2026, 12, 5)
+    if path.parent.name == "articles" and path.parent.parent.name != "fixtures":
+        # The clinic's articles come back byte for byte: a save's diff is the editor's change only.
+        assert text == path.read_text(encoding="utf-8").replace(f"updated: {before.updated}", "updated: 2026-12-05")
     # Opened again, the file the form wrote fills the form alike.
-    assert fields_from_file(path.stem, text.encode("utf-8")) == fields_from_file(path.stem, path.read_bytes())
+    again, first = fields_from_file(path.stem, text.encode("utf-8")), fields_from_file(path.stem, path.read_bytes())
+    assert dataclasses.replace(again, key_order=[]) == dataclasses.replace(first, key_order=[])
 
 
 def test_the_front_matter_is_written_as_articles_are_written_by_hand():
@@ -42,17 +46,17 @@ def test_the_front_matter_is_written_as_articles_are_written_by_hand():
     )
     assert file_text(fields, taxonomy, dt.date(2026, 12, 5)) == (
         "---\n"
-        "title: 'Cost: what to expect'\n"
+        'title: "Cost: what to expect"\n'
         "summary: Prices per session.\n"
         "scar_type: [boxcar, rolling]\n"
         "procedure: [microneedling]\n"
         "cost: {min: 150, max: 400.5, currency: USD}\n"
         "status: draft\n"
         "updated: 2026-12-05\n"
-        "reviewed: {by: Dr A, 'on': 2026-10-01, next: 2027-04-01}\n"
+        "reviewed: {by: Dr A, on: 2026-10-01, next: 2027-04-01}\n"
         "sources:\n"
         "  - 001.txt\n"
-        "  - {file: 002.txt, title: A title, url: 'https://example.org/a'}\n"
+        '  - {file: 002.txt, title: "A title", url: "https://example.org/a"}\n'
         "related: [what-is-microneedling, side-effects]\n"
         "---\n"
         "Body text\n"

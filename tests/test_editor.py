@@ -453,3 +453,40 @@ def test_an_article_in_a_subfolder_is_edited_where_it_is(editing, editor):
     assert editor.post(f"/articles/{EXISTING}/edit", data=form).status_code == 302
     assert (editing.articles / "aftercare" / f"{EXISTING}.md").read_text().endswith("In its subfolder.\n")
     assert not (editing.articles / f"{EXISTING}.md").exists()
+
+
+def test_a_body_under_the_limit_is_saved_whatever_its_letters(articles_copy, tmp_path):
+    """Cyrillic letters and line breaks are sent as up to three times their bytes: still read and saved."""
+    build(articles_copy, tmp_path / "index")
+    app = make_app(articles_copy, tmp_path / "index", tmp_path / "instance", ARTICLE_MAX_KB=200)
+    app.extensions["kb.accounts"].add("ed", PASSWORD, "editor")
+    client = app.test_client()
+    sign_in(client, "ed")
+    body = "- Экзема\n" * 13_000  # 195 KB of UTF-8; 585 KB once the form encodes it
+    assert len(body.encode()) < 200 * 1024
+    assert client.post("/articles/new", data=new_article_form(client, body=body)).status_code == 302
+    assert (articles_copy / f"{NEW_SLUG}.md").read_text().endswith(body)
+    app.extensions["kb.search"].close()
+
+
+def test_a_broken_related_article_is_named_beside_other_problems_and_after_the_save(editing, editor):
+    refused = editor.post("/articles/new", data=new_article_form(editor, summary="", related="not-an-article"))
+    related = refused.get_data(as_text=True).split('id="field-related"')[1].split('id="field-sources"')[0]
+    assert refused.status_code == 422 and "Related article &#39;not-an-article&#39; does not exist." in related
+    saved = editor.post("/articles/new", data=new_article_form(editor, related="not-an-article"))
+    page = editor.get(saved.headers["Location"]).get_data(as_text=True)
+    assert "Saved with a warning: Related article &#39;not-an-article&#39; does not exist." in page
+
+
+def test_a_restore_is_recorded_as_a_restore(editing, editor, git_articles):
+    form = edit_form(editor, EXISTING)
+    form["body"] += "\nA change to undo.\n"
+    editor.post(f"/articles/{EXISTING}/edit", data=form)
+    first = git(git_articles, "rev-list", "--max-parents=0", "HEAD").strip()
+    page = editor.get(f"/articles/{EXISTING}/edit", query_string={"version": first}).get_data(as_text=True)
+    restored = edit_form(editor, EXISTING)
+    restored["body"] = re.search(r'<textarea id="body" name="body"[^>]*>(.*?)</textarea>', page, re.S).group(1)
+    restored["restoring"] = re.search(r'name="restoring" value="([^"]+)"', page).group(1)
+    assert editor.post(f"/articles/{EXISTING}/edit", data=restored).status_code == 302
+    subject = git(git_articles, "log", "-1", "--format=%an|%s").strip()
+    assert subject.startswith(f"ed|Restore {EXISTING} to the version of ") and subject.endswith(" by Clinic")

@@ -22,10 +22,24 @@
       .trim().toLowerCase().replace(/[-\s_]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 80).replace(/-+$/, "");
   }
 
+  // After a Preview the page opens at the preview; problems to correct come first.
   var summary = document.getElementById("error-summary");
-  if (summary) summary.focus();
+  if (summary) {
+    summary.focus();
+    window.addEventListener("load", function () { summary.focus(); });
+    summary.addEventListener("click", function (event) {
+      var link = event.target.closest("a[href^='#']");
+      var field = link && document.querySelector(link.getAttribute("href"));
+      var control = field && field.querySelector("input:not([type=hidden]), textarea, select");
+      if (control) {
+        event.preventDefault();
+        control.focus();
+      }
+    });
+  }
 
-  var changed = false;
+  // A form sent back by the server (a preview, problems, a conflict) holds text not yet saved.
+  var changed = form.hasAttribute("data-unsaved");
   form.addEventListener("input", function () { changed = true; });
   form.addEventListener("submit", function () { changed = false; });
   window.addEventListener("beforeunload", function (event) {
