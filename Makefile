@@ -12,7 +12,7 @@ QUICK := not browser and not load and not fault and not fuzz and not slow
 # The accessibility audit of the browser tests runs axe-core, from npm, in Chromium.
 AXE := $(VENV)/node/node_modules/axe-core/axe.min.js
 
-.PHONY: serve test quick index check bench lighthouse clean
+.PHONY: serve test quick index check bench lighthouse reliability clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,10 @@ test: $(TEST_INSTALLED) $(AXE)
 # The quick loop: everything but the browser, load, fault, fuzz and slow tests (under a minute).
 quick: $(TEST_INSTALLED)
 	$(BIN)/python -m pytest -n 2 -m "$(QUICK)"
+
+# docs/reliability.md's table from tests/guarantees.yaml and the figures of the last `make test`.
+reliability: $(TEST_INSTALLED)
+	$(BIN)/python tests/reliability_doc.py
 
 index: $(INSTALLED)
 	$(BIN)/kb index

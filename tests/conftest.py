@@ -210,8 +210,38 @@ def figures() -> dict[str, int | float | str]:
     return _FIGURES
 
 
+_STARTED = [0.0]
+
+
+def pytest_sessionstart(session):
+    import time
+
+    _STARTED[0] = time.monotonic()
+
+
+#: Where a run that recorded figures leaves them, for `make reliability` (tests/reliability_doc.py).
+LAST_RUN = PROJECT / ".reliability" / "last-run.json"
+
+
 def pytest_terminal_summary(terminalreporter):
     if _FIGURES:
         terminalreporter.section("reliability figures")
         for name, value in sorted(_FIGURES.items()):
             terminalreporter.write_line(f"{name}: {value}")
+        _record_run(terminalreporter)
+
+
+def _record_run(terminalreporter) -> None:
+    import datetime as dt
+    import json
+    import time
+
+    counts = {kind: len(terminalreporter.stats.get(kind, [])) for kind in ("passed", "failed", "error", "skipped")}
+    run = {
+        "date": dt.date.today().isoformat(),
+        "seconds": round(time.monotonic() - _STARTED[0]),
+        "tests": counts,
+        "figures": _FIGURES,
+    }
+    LAST_RUN.parent.mkdir(exist_ok=True)
+    LAST_RUN.write_text(json.dumps(run, indent=1, sort_keys=True, default=str), encoding="utf-8")
