@@ -45,7 +45,7 @@ def pages(new_context):
 
     def open_page(width: int = 1280) -> Page:
         page = new_context(viewport={"width": width, "height": 900}).new_page()
-        page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+        page.on("dialog", lambda dialog: None if dialog.type == "beforeunload" else (dialogs.append(dialog.message), dialog.dismiss()))
         return page
 
     yield open_page
@@ -176,3 +176,16 @@ def test_a_refused_form_leads_to_each_problem_and_passes_the_audit(pages, site, 
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
     page.screenshot(path=str(screenshots / "editor-errors-375.png"), full_page=True)
     assert serious_violations(page) == []
+
+
+def test_leaving_a_preview_with_unsaved_text_asks_first(pages, site):
+    page = signed_in(pages, site, "ed")
+    page.goto(f"{site.url}/articles/new")
+    page.get_by_label("Title", exact=True).fill("Unsaved thoughts")
+    page.get_by_role("button", name="Preview").click()
+    expect(page.locator("#preview")).to_be_visible()
+    asked: list[str] = []
+    page.on("dialog", lambda dialog: (asked.append(dialog.type), dialog.dismiss()))
+    page.get_by_role("link", name="Cancel").click()
+    expect(page.locator("#preview")).to_be_visible()  # still here: the question was answered "stay"
+    assert asked == ["beforeunload"]

@@ -129,7 +129,8 @@ def watched(new_context):
     context = new_context(bypass_csp=True, allow_failed=lambda response: response.request.resource_type in BROKEN_ON_PURPOSE)
     page = context.new_page()
     fired: list[str] = []
-    page.on("dialog", lambda dialog: (fired.append("dialog: " + dialog.message), dialog.dismiss()))
+    # Leaving an editor's preview asks first (its text is not saved): that question is no script of theirs.
+    page.on("dialog", lambda dialog: dialog.accept() if dialog.type == "beforeunload" else (fired.append("dialog: " + dialog.message), dialog.dismiss()))
     page.on("console", lambda message: fired.append("console: " + message.text) if "XSS" in message.text.upper() else None)
     page.on("pageerror", lambda error: fired.append("error: " + str(error)))
     page.fired = fired
