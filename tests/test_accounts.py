@@ -104,3 +104,12 @@ def test_kb_user_reports_a_damaged_file(runner, app):
     for args in (["user", "list"], ["user", "remove", "nurse"], ["user", "add", "nurse"]):
         result = runner.invoke(args=args, input=f"{PASSWORD}\n")
         assert result.exit_code == 2 and f"{ACCOUNTS_FILE} cannot be read" in result.output
+
+
+@pytest.mark.parametrize("length,accepted", [(7, False), (8, True), (256, True), (257, False)])
+def test_a_password_is_8_to_256_characters(accounts, length, accepted):
+    if accepted:
+        assert accounts.add("nurse", "p" * length) is True
+    else:
+        with pytest.raises(AccountError, match="8 to 256 characters"):
+            accounts.add("nurse", "p" * length)

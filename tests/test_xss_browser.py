@@ -196,6 +196,8 @@ UNMATCHED_QUERY_VECTORS = ["<marquee onstart=confirm``>", "zzqq <blink onmouseen
 
 #: A hostile query with a misspelt word: the widget says what it searched for instead, markup included.
 CORRECTED_QUERY_VECTOR = "<img src=x onerror=confirm``> xylophne"
+#: Markup around words too common to search for: the widget says no article matches, quoting it.
+ECHOED_QUERY = "<b>the</b> <i>a</i>"
 
 
 def test_no_vector_runs_in_the_widget_on_a_clinic_page(watched, hostile_site, clinic_sites, figures):
@@ -205,9 +207,11 @@ def test_no_vector_runs_in_the_widget_on_a_clinic_page(watched, hostile_site, cl
     watched.goto(url)
     box = watched.locator("#kb-search input")
     status = watched.locator("#kb-search [role=status]").first
-    for query in [WORD, *QUERY_VECTORS, *UNMATCHED_QUERY_VECTORS, CORRECTED_QUERY_VECTOR]:
+    for query in [WORD, *QUERY_VECTORS, *UNMATCHED_QUERY_VECTORS, CORRECTED_QUERY_VECTOR, ECHOED_QUERY]:
         box.fill(query)
-        if query == CORRECTED_QUERY_VECTOR:  # the corrected query, markup and all, is drawn in the message
+        if query == ECHOED_QUERY:  # nothing to search for: the message repeats the query, as text
+            expect(status).to_have_text(f"No articles match “{ECHOED_QUERY}”.")
+        elif query == CORRECTED_QUERY_VECTOR:  # the corrected query, markup and all, is drawn in the message
             expect(status).to_contain_text("Showing results for “<img src=x onerror=confirm``> xylophone”")
         elif query in UNMATCHED_QUERY_VECTORS:
             expect(status).to_contain_text("No article")  # "No articles match ..." or "No article mentions ..."
@@ -217,7 +221,7 @@ def test_no_vector_runs_in_the_widget_on_a_clinic_page(watched, hostile_site, cl
             expect(watched.locator("#kb-search [role=option] mark").first).to_have_text(re.compile(WORD, re.I))
         expect(status).to_contain_text(re.compile(r"\S"))
         assert_nothing_ran(watched, f"the widget for {query!r}", trusted=(hostile_site.url,))
-    figures["xss: hostile queries typed into the widget, each answer waited for"] = len(QUERY_VECTORS) + len(UNMATCHED_QUERY_VECTORS) + 1
+    figures["xss: hostile queries typed into the widget, each answer waited for"] = len(QUERY_VECTORS) + len(UNMATCHED_QUERY_VECTORS) + 2
 
 
 def test_no_vector_runs_in_the_widgets_reader(watched, hostile_site, clinic_sites, figures):
