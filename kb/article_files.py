@@ -96,17 +96,14 @@ class ArticleFiles:
         """Write the article `slug`: a new file when `edited` is None, else over the version whose
         digest is `edited`. EditConflict, writing nothing, when the file is not that version."""
         raw = text.encode("utf-8")
-        try:
-            with self.lock:
-                current = self.current(slug)
-                if edited is None and current is not None:
-                    raise EditConflict(f"an article '{slug}' was created meanwhile", current)
-                if edited is not None and (current is None or current.digest != edited):
-                    raise EditConflict(f"'{slug}' changed since you opened it", current)
-                path = current.path if current else self.new_path(slug)
-                _replace(path, raw)
-        except filelock.Timeout as exc:
-            raise KbError("another save is still being written; try again in a moment", status=503, code="busy") from exc
+        with self.lock:  # filelock.Timeout when another save holds it past LOCK_WAIT_SECONDS
+            current = self.current(slug)
+            if edited is None and current is not None:
+                raise EditConflict(f"an article '{slug}' was created meanwhile", current)
+            if edited is not None and (current is None or current.digest != edited):
+                raise EditConflict(f"'{slug}' changed since you opened it", current)
+            path = current.path if current else self.new_path(slug)
+            _replace(path, raw)
         return FileVersion(path, raw)
 
     def current(self, slug: str) -> FileVersion | None:

@@ -3,31 +3,21 @@ is exactly what they saw without them (hits, exact scores, counts, corrections, 
 pages), while editors find the drafts."""
 from __future__ import annotations
 
-import re
 import shutil
 
 import pytest
 
-from conftest import FIXTURES, build
+from conftest import FIXTURES
 from kb.articles import EDITORS, PUBLIC, STAFF
 from kb.engine import Engine
 from kb.errors import NotFound
-from kb.index import IndexStore
 from kb.parameters import parse_request
+from test_public_statistics import NOT_THE_ANSWER, WORD, open_engine
 
 DRAFTS = {
     "zinc-draft": "---\ntitle: Zinc and quokka serums\nsummary: A draft on zinc serums.\nprocedure: [microneedling]\nstatus: draft\n---\nZinc quokka serums after needling, collagen and scars.\n",
     "staff-draft": "---\ntitle: Staff wombat script\nsummary: A staff draft.\naudience: staff\nstatus: draft\n---\nWombat notes for the front desk about collagen.\n",
 }
-WORD = re.compile(r"[a-z][a-z'-]+")
-NOT_THE_ANSWER = ("took_ms", "search_id")
-
-
-def open_engine(articles, index_dir) -> Engine:
-    build(articles, index_dir)
-    store = IndexStore(index_dir)
-    return Engine(store, store.current_name())
-
 
 @pytest.fixture(scope="module")
 def engines(tmp_path_factory):
