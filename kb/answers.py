@@ -25,7 +25,7 @@ from cachetools import LRUCache
 
 Value = TypeVar("Value")
 
-#: Aliases kept per answer kept: most answers are asked for one way, some two ("Cost", "cost").
+#: Aliases kept per answer kept: most answers are asked for one way, some two ("q=cost&page=1", "q=cost").
 ALIASES_PER_ANSWER = 2
 #: What one kept answer costs besides `sizeof(value)`: its key, its headers and summary and the
 #: cache's own entry (measured in tests/test_answers.py: about 1.5 KB).

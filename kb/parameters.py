@@ -41,8 +41,10 @@ class SearchRequest:
         return dict(self.filters).get(key, ())
 
     def cache_key(self) -> tuple:
-        """Requests with the same key get the same answer: case and spacing of `q` do not matter."""
-        return (" ".join(self.q.split()).casefold(), self.filters, self.page, self.per_page, self.sort, self.correct)
+        """Requests with the same key get the same answer. `q` is kept as typed: the answer repeats
+        it (`query`) and the correction keeps its other words' case, so "Boxcar scarrs" and
+        "boxcar scarrs" are two answers."""
+        return (self.q, self.filters, self.page, self.per_page, self.sort, self.correct)
 
     def question_key(self) -> tuple:
         """The cache key without paging: every page of one search is the same question."""

@@ -252,3 +252,13 @@ def test_the_cache_stays_within_its_memory_whatever_the_answers_weigh(built_inde
         figures["answer cache: memory held with a 2 MB bound (bytes, answers kept of 2,000)"] = f"{held:,} ({kept})"
     finally:
         app.extensions["kb.search"].close()
+
+
+def test_a_cached_answer_repeats_each_askers_own_words(client):
+    """The query and its correction are echoed as this asker typed them, never as an earlier asker did."""
+    first = client.get("/api/v1/search?q=Boxcar+scarrs").get_json()
+    second = client.get("/api/v1/search?q=boxcar+scarrs").get_json()
+    spaced = client.get("/api/v1/search?q=boxcar++scarrs").get_json()
+    assert (first["query"], first["corrected"]) == ("Boxcar scarrs", "Boxcar scars")
+    assert (second["query"], second["corrected"]) == ("boxcar scarrs", "boxcar scars")
+    assert spaced["query"] == "boxcar  scarrs" and spaced["hits"] == second["hits"]
