@@ -269,12 +269,13 @@ class Engine:
 
     def _match_text(self, text: str, audience: str, correct: bool = True) -> TextMatch:
         """The text as typed, or its spelling correction when the text has words nobody knows
-        and the correction finds answers."""
+        and the correction finds answers or words: beside a word no article has ("accutane
+        microneedlign"), the typo is still corrected, and only the unknown word is unmatched."""
         typed = self._match_words(text, audience)
         suggestion = self.correct(text, audience) if correct else None
         if suggestion is not None:
             corrected = self._match_words(suggestion, audience)
-            if corrected.matches.any():
+            if corrected.matches.any() or len(corrected.unmatched) < len(typed.unmatched):
                 return corrected._replace(corrected=suggestion)
         return typed
 

@@ -16,10 +16,6 @@ from kb.spelling import Speller
 from kb.whoosh_internals import ColumnBytes
 from kb.wordsets import word_counts
 
-#: Misspellings are only corrected in words this long: 'cst' has too many plausible neighbours.
-CORRECT_MIN_LENGTH = 4
-
-
 def part_word_counts(reader, part: np.ndarray) -> Counter:
     """Every unstemmed word of a set of documents (public, staff-only or drafts), with how many use it."""
     words = ColumnBytes(reader.column_reader("words"))
@@ -55,7 +51,7 @@ class Corrector:
             nonlocal changed
             word = match.group(0)
             folded = word.casefold()
-            if len(folded) < CORRECT_MIN_LENGTH or folded in self._known or folded in self._also_known or folded in self._english:
+            if folded in self._known or folded in self._also_known or folded in self._english:
                 return word
             nearest = self._speller.nearest(folded)
             if nearest is None:
