@@ -28,7 +28,7 @@ from whoosh.lang import stemmer_for_language
 from whoosh.query import Term
 
 from kb import scoring
-from kb.analysis import QueryAnalyzer, question_terms
+from kb.analysis import UNSTEMMED, QueryAnalyzer, question_terms
 from kb.articles import DRAFT, EDITORS, PUBLIC, PUBLISHED, READERS, STAFF
 from kb.cards import Cards
 from kb.completions import Completions
@@ -39,6 +39,7 @@ from kb.matching import TextMatch, answering
 from kb.index import IndexStore
 from kb.parameters import SearchRequest
 from kb.ranking import Ranking
+from kb.related_forms import RelatedForms
 from kb.rules import RuleMatcher
 from kb.similar import key_terms
 from kb.snippets import snippets_html
@@ -286,9 +287,11 @@ class Engine:
         terms = self._query_analyzer.terms(text)
         distinct = list(dict.fromkeys(term for term, _ in terms))
         clauses = self._clauses(distinct)
+        if clauses:
+            clauses = [self._widened(term, clause, audience) for term, clause in zip(distinct, clauses)]
         scored = self._score(clauses, audience)
         meaningful = [(term, clause) for term, clause in zip(distinct, clauses or ()) if term not in self._question_words]
-        found = [clause for _, clause in meaningful if allowed[postings.word(clause.terms).docs].any()]
+        found = [clause for _, clause in meaningful if self._seen(clause, audience)]
         missing = {term for term, clause in meaningful if clause not in found}
         unmatched = list(dict.fromkeys(" ".join(words) for term, words in terms if term in missing))
         if not meaningful:
@@ -298,6 +301,28 @@ class Engine:
         else:
             matches = answering(postings, found, len(missing)) & allowed
         return TextMatch(clauses, scored, matches, unmatched, None, [term for term, _ in terms])
+
+    def _seen(self, clause: scoring.Clause, audience: str) -> bool:
+        """Whether some article `audience` may see matches the clause."""
+        return bool(self._audience[audience][self._postings[audience].word(clause.terms).docs].any())
+
+    def _widened(self, term: str, clause: scoring.Clause, audience: str) -> scoring.Clause:
+        """The clause, or, when no article the audience sees has its word, a clause for the word's
+        related forms that some of them have (kb/related_forms.py): "amnesia" finds "amnesic"."""
+        if term in self._question_words or self._seen(clause, audience):
+            return clause
+        related = [stem for stem in self._related_forms().of(term) if self._seen(self._clause(stem, 1.0), audience)]
+        if not related:
+            return clause
+        return scoring.Clause(tuple((field, stem, weight) for stem in related for field, weight in self.ranking.field_weights), clause.weight)
+
+    def _related_forms(self) -> RelatedForms:
+        """Every stem of the searched fields, whoever may see it: a stem is offered to an asker
+        only once one of the asker's articles is found to have it."""
+        fields = [field for field, _ in self.ranking.field_weights]
+        return self._once("related forms", EDITORS, lambda: RelatedForms(
+            (term.decode("utf-8") if isinstance(term, bytes) else term for field in fields for term in self.reader.lexicon(field)), UNSTEMMED
+        ))
 
     def _pinned(self, terms: list[str], audience: str) -> list[int]:
         """Documents the query rules pin for these terms, that this audience may see."""

@@ -4,14 +4,17 @@ A question shares common words with many articles ("can microneedling treat ice 
 shares "microneedling" with all of them). The total, the facet counts and the pages count only
 the articles that hold enough of the query's meaning: the meaningful words (not stop or
 question words) that some article the asker may see contains, each weighted by its rarity
-(BM25's idf), as Elasticsearch's `minimum_should_match` counts words but weighted the way
-its `common` terms query weighs rare words above common ones. An article counts when the words
-it has carry at least COVERAGE_REQUIRED of the query's weight: "ice pick" alone counts, "treat"
-and "microneedling" alone do not. Words no visible article has are left out of the weight and
-reported (`unmatched`), so "eczema laser" finds the laser articles and says that none
-mentions eczema. A query of question words alone ("what is it") matches any article with any
-of them. The share was chosen on the NFCorpus dev split and the clinic's questions
-(docs/benchmarks.md).
+(BM25's idf, raised to WEIGHT_EXPONENT), as Elasticsearch's `minimum_should_match` counts
+words but weighted the way its `common` terms query weighs rare words above common ones. An
+article counts when the words it has carry at least COVERAGE_REQUIRED of the query's weight:
+"ice pick" alone counts, "treat" and "microneedling" alone do not. The exponent damps the
+rarest words: with idf itself, a word one article happens to use ("veggies") outweighed the
+subject every other article shares ("cancer"), and "veggies vs. cancer" counted one answer.
+Words no visible article has are reported (`unmatched`) and weigh as the rarest words, so
+"eczema laser" finds the laser articles and says that none mentions eczema, while "bleeding
+after treatment" is not answered by articles that only say "treatment". A query of question
+words alone ("what is it") matches any article with any of them. The share and the exponent
+were chosen on the NFCorpus dev split and the clinic's questions (docs/benchmarks.md).
 """
 from __future__ import annotations
 
@@ -21,25 +24,30 @@ import numpy as np
 
 from kb.scoring import Clause, Postings, Scores
 
-#: The share of the query's idf weight an article's words must carry for it to count.
+#: The share of the query's weight an article's words must carry for it to count.
 COVERAGE_REQUIRED = 0.2
+#: Each word weighs its idf to this power: rare words still weigh most, but not all.
+WEIGHT_EXPONENT = 0.75
 
 
 def answering(postings: Postings, found: list[Clause], missing: int = 0) -> np.ndarray:
     """The documents whose words among `found` (clauses some visible document matches) carry
-    at least COVERAGE_REQUIRED of the query's summed idf, where each of the `missing` words (no
-    visible document has them) weighs as a word in no document: "bleeding after treatment"
-    is not answered by articles that only say "treatment"."""
+    at least COVERAGE_REQUIRED of the query's summed weight, where each of the `missing` words
+    (no visible document has them) weighs as a word in no document."""
     coverage = np.zeros(postings.doc_count)
-    total = missing * postings.idf(0)
+    total = missing * _weight(postings, 0)
     for clause in found:
         docs = postings.word(clause.terms).docs
-        weight = postings.idf(len(docs))
+        weight = _weight(postings, len(docs))
         coverage[docs] += weight
         total += weight
     # A hair under the share, so that a document holding exactly the required words is never
     # lost to rounding in the sum.
     return coverage >= COVERAGE_REQUIRED * total * (1 - 1e-9)
+
+
+def _weight(postings: Postings, containing: int) -> float:
+    return postings.idf(containing) ** WEIGHT_EXPONENT
 
 
 class TextMatch(NamedTuple):

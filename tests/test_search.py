@@ -1,3 +1,4 @@
+import contextlib
 import itertools
 import re
 
@@ -365,13 +366,90 @@ def test_a_query_whose_every_meaningful_word_is_unknown_finds_nothing(engine):
     assert all(count["count"] == 0 for counts in result["facets"].values() for count in counts)
 
 
-def test_an_article_counts_only_with_enough_of_the_querys_weight(engine):
-    """A common word alone does not make an answer: 'microneedling' is in most fixture articles."""
+def test_an_article_counts_only_with_enough_of_the_querys_weight(articles_engine):
+    """A common word alone does not make an answer: 'microneedling' is in every clinic article."""
+    engine = articles_engine
     common = engine.search(parse_request({"q": ["microneedling"]}, engine.taxonomy))
-    both = engine.search(parse_request({"q": ["microneedling ice pick"]}, engine.taxonomy))
+    both = engine.search(parse_request({"q": ["microneedling ice pick"], "per_page": ["50"]}, engine.taxonomy))
     assert 0 < both["total"] < common["total"]
-    assert all("ice-pick" in hit["facets"]["scar_type"] or "ice" in hit["snippet"].lower() for hit in both["hits"])
+    assert all("ice-pick" in hit["facets"]["scar_type"] or "ice pick" in hit["snippet"].lower() for hit in both["hits"])
     assert sum(c["count"] for c in both["facets"]["procedure"]) >= both["total"] > 0
+
+
+@contextlib.contextmanager
+def engine_over(folder, texts: dict[str, str], staff_only: tuple[str, ...] = ()):
+    """An engine over articles made of one line each (slug -> text), with the fixtures' taxonomy."""
+    from conftest import FIXTURES, build
+    from kb.engine import Engine
+    from kb.index import IndexStore
+
+    articles = folder / "articles"
+    articles.mkdir()
+    (articles / "taxonomy.yaml").write_text((FIXTURES / "taxonomy.yaml").read_text())
+    for number, (slug, text) in enumerate(texts.items()):
+        audience = "audience: staff\n" if slug in staff_only else ""
+        (articles / f"{slug}.md").write_text(f"---\ntitle: Note {number}\nsummary: {text}\n{audience}---\n{text}\n")
+    build(articles, folder / "index")
+    store = IndexStore(folder / "index")
+    engine = Engine(store, store.current_name())
+    try:
+        yield engine
+    finally:
+        engine.close()
+
+
+def test_a_word_one_article_happens_to_use_does_not_outweigh_the_subject_the_others_share(tmp_path):
+    """One article of a hundred says "veggies"; forty say "cancer". With bare idf weights the
+    rare word carried more than four fifths of "veggies cancer", and only its one article counted;
+    damped, the cancer articles count too, and the article with both words comes first."""
+    texts = {"veggies-and-cancer": "Veggies eaten daily and cancer rates in one cohort."}
+    texts |= {f"cancer-study-{n}": f"Cancer incidence in cohort number {n}." for n in range(40)}
+    texts |= {f"diet-note-{n}": f"Notes on fibre intake, entry {n}." for n in range(59)}
+    with engine_over(tmp_path, texts) as engine:
+        result = ask(engine, q="veggies vs. cancer", per_page=50)
+        assert result["total"] == 41 and slugs(result)[0] == "veggies-and-cancer"
+        assert ask(engine, q="fibre cancer")["total"] == 100  # two words of like weight: either answers
+
+
+RELATED_TEXTS = {
+    "shellfish": "Amnesic shellfish poisoning after mussels.",
+    "fasting": "Starvation and fasting compared.",
+    "apigenin": "Apigenin in parsley and celery.",
+    "curtains": "Budgets curtail the study.",
+    "coats": "White paint for the clinic.",
+    "peels": "Chemical peel strengths.",
+    "staff-note": "Anaemic patients are screened before treatment.",
+}
+
+
+@pytest.mark.parametrize("query, found, marked", [
+    ("amnesia", ["shellfish"], "Amnesic"),  # amnesia / amnes(ic): the stem extends the article's by two letters
+    ("starving", ["fasting"], "Starvation"),  # starv / starvat(ion): the article's extends the query's
+    ("apigen", ["apigenin"], "Apigenin"),
+])
+def test_a_word_no_article_has_finds_the_articles_with_its_related_forms(tmp_path, query, found, marked):
+    with engine_over(tmp_path, RELATED_TEXTS, staff_only=("staff-note",)) as engine:
+        result = ask(engine, q=query)
+        assert (slugs(result), result["unmatched"], result["corrected"]) == (found, [], None)
+        assert f"<mark>{marked}</mark>" in result["hits"][0]["snippet"]
+
+
+@pytest.mark.parametrize("query", [
+    "curtain",  # curtail: neither stem extends the other
+    "whitecoat",  # white: four letters more
+    "peeling",  # peel: a four-letter root, and kept apart by the analyzer
+])
+def test_unrelated_words_are_not_related_forms(tmp_path, query):
+    with engine_over(tmp_path, RELATED_TEXTS, staff_only=("staff-note",)) as engine:
+        result = ask(engine, q=query)
+        assert (result["total"], result["unmatched"]) == (0, [query])
+
+
+def test_a_related_form_only_staff_articles_have_is_not_offered_to_the_public(tmp_path):
+    with engine_over(tmp_path, RELATED_TEXTS, staff_only=("staff-note",)) as engine:
+        public, staff = ask(engine, q="anaemia"), ask(engine, "staff", q="anaemia")
+        assert (public["total"], public["unmatched"]) == (0, ["anaemia"])
+        assert (slugs(staff), staff["unmatched"]) == (["staff-note"], [])
 
 
 def test_the_search_id_names_the_search_not_the_asker(engine):

@@ -1,0 +1,51 @@
+"""Related forms: a query word no article has, found through the words that share its root.
+
+Snowball stemming joins a word's inflections ("scars", "scarring" -> "scar") but leaves some
+derivations apart: "amnesia" stays "amnesia" while "amnesic" is "amnes", and "starving" is
+"starv" while "starvation" is "starvat". When no article the asker may see has a query word's
+stem, the indexed stems that extend it, or that it extends, by at most EXTRA_LETTERS stand in
+for it, as long as the shorter of the two keeps ROOT_LETTERS letters: "amnesia" finds the
+articles that say "amnesic". The bounds keep unrelated words apart: "curtain" is not
+"curtail" (neither extends the other), "whitecoat" is not "white" (four letters more) and
+"peeling" is not "peel" (a four-letter root; the analyzer keeps it apart on purpose too).
+
+Only words that would otherwise be unmatched are widened, so a word the articles use always
+means itself, and nothing changes for a query every word of which some article has.
+"""
+from __future__ import annotations
+
+import bisect
+from typing import Iterable
+
+#: The shorter stem of a related pair has at least this many letters.
+ROOT_LETTERS = 5
+#: The longer stem has at most this many letters more.
+EXTRA_LETTERS = 2
+
+
+class RelatedForms:
+    """The stems of one index version's searched fields, sorted, to look related stems up."""
+
+    def __init__(self, stems: Iterable[str], kept_apart: Iterable[str] = ()):
+        self._stems = sorted({stem for stem in stems if stem.isalpha()})
+        self._kept_apart = frozenset(kept_apart)
+
+    def __len__(self) -> int:
+        return len(self._stems)
+
+    def of(self, stem: str) -> list[str]:
+        """The indexed stems related to `stem` (itself excluded), shortest first."""
+        if len(stem) < ROOT_LETTERS or not stem.isalpha() or stem in self._kept_apart:
+            return []
+        shorter = [stem[:length] for length in range(max(ROOT_LETTERS, len(stem) - EXTRA_LETTERS), len(stem)) if self._has(stem[:length])]
+        longer = []
+        at = bisect.bisect_right(self._stems, stem)
+        while at < len(self._stems) and self._stems[at].startswith(stem):
+            if len(self._stems[at]) - len(stem) <= EXTRA_LETTERS:
+                longer.append(self._stems[at])
+            at += 1
+        return [found for found in shorter + longer if found not in self._kept_apart]
+
+    def _has(self, stem: str) -> bool:
+        at = bisect.bisect_left(self._stems, stem)
+        return at < len(self._stems) and self._stems[at] == stem
