@@ -84,6 +84,13 @@ def test_a_corrected_search_offers_the_words_as_typed(client):
     assert "Showing results for" not in as_typed and "No article mentions “micronedling”" in as_typed
 
 
+def test_a_typo_beside_a_word_no_article_has_is_corrected_and_only_the_unknown_word_named(client):
+    page = client.get("/?q=xylophone+micronedling").get_data(as_text=True)
+    assert "Searched for <span class=\"corrected\">xylophone microneedling</span>" in page
+    assert "No article mentions “xylophone”." in page and "Nothing matched “xylophone microneedling”" in page
+    assert "/?q=xylophone+micronedling&correct=false" in hrefs(page)
+
+
 def test_unmatched_words_and_notices_are_said_above_the_results(client):
     page = client.get("/?q=qwertyuiop+cost").get_data(as_text=True)
     assert "No article mentions “qwertyuiop”: these articles match your other words." in page

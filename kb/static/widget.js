@@ -238,7 +238,8 @@ mark{background:var(--mark);color:inherit;padding:0 .1em}
         input.focus();
         search(true);
       });
-      status.replaceChildren(`Showing results for \u201c${corrected}\u201d. ${message} Search instead for `, instead, ".");
+      const ran = hits.length ? "Showing results for" : "Searched for";
+      status.replaceChildren(`${ran} \u201c${corrected}\u201d. ${message} Search instead for `, instead, ".");
     } else {
       say(message);
     }
