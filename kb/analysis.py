@@ -251,6 +251,10 @@ class QueryAnalyzer:
         """The distinct terms, in the order they first appear."""
         return list(dict.fromkeys(term for term, _ in self.terms(text)))
 
+    def word_terms(self, word: str) -> tuple[str, ...]:
+        """One word's terms, before synonyms: ("scar",) for "scarring", () for a stop word."""
+        return self._terms(word)
+
     def terms(self, text: str) -> list[QueryTerm]:
         """Every term in order, repeats included, with the words that made it."""
         pairs: list[tuple[str, str]] = []

@@ -15,12 +15,35 @@ from kb.errors import ConfigError
 PACKAGE, FILE = "symspellpy", "frequency_dictionary_en_82_765.txt"
 
 
+#: How many of the most frequent words count as common (`common_english_words`).
+COMMON_WORDS = 10_000
+
+
 @functools.lru_cache(maxsize=1)
-def english_words() -> frozenset[str]:
-    """Every word of the dictionary, lowercase; ConfigError naming the file when it cannot be read."""
+def _words_by_frequency() -> tuple[str, ...]:
+    """The dictionary's words, lowercase, most frequent first (the file's order); ConfigError
+    naming the file when it cannot be read."""
     try:
         path = resources.files(PACKAGE).joinpath(FILE)
         text = path.read_text(encoding="utf-8")
     except (ModuleNotFoundError, OSError) as exc:
         raise ConfigError(f"the English dictionary {PACKAGE}/{FILE} cannot be read ({exc}); reinstall kb with `pip install -e .`") from exc
-    return frozenset(line.split(" ", 1)[0] for line in text.splitlines() if line.strip())
+    return tuple(line.split(" ", 1)[0] for line in text.splitlines() if line.strip())
+
+
+@functools.lru_cache(maxsize=1)
+def english_words() -> frozenset[str]:
+    """Every word of the dictionary."""
+    return frozenset(_words_by_frequency())
+
+
+def forget() -> None:
+    """Read the file again on next use."""
+    _words_by_frequency.cache_clear()
+    english_words.cache_clear()
+
+
+def common_english_words() -> tuple[str, ...]:
+    """The COMMON_WORDS most frequent words ("place", "should", "pressure"): where unrelated
+    words most often share a root."""
+    return _words_by_frequency()[:COMMON_WORDS]

@@ -28,11 +28,11 @@ from whoosh.lang import stemmer_for_language
 from whoosh.query import Term
 
 from kb import scoring
-from kb.analysis import UNSTEMMED, QueryAnalyzer, question_terms
+from kb.analysis import QueryAnalyzer, question_terms
 from kb.articles import DRAFT, EDITORS, PUBLIC, PUBLISHED, READERS, STAFF
 from kb.cards import Cards
 from kb.completions import Completions
-from kb.dictionary import english_words
+from kb.dictionary import common_english_words, english_words
 from kb.errors import IndexUnavailable, KbError, NotFound
 from kb.facets import FacetSets, intersect
 from kb.matching import TextMatch, answering
@@ -321,7 +321,8 @@ class Engine:
         only once one of the asker's articles is found to have it."""
         fields = [field for field, _ in self.ranking.field_weights]
         return self._once("related forms", EDITORS, lambda: RelatedForms(
-            (term.decode("utf-8") if isinstance(term, bytes) else term for field in fields for term in self.reader.lexicon(field)), UNSTEMMED
+            (term.decode("utf-8") if isinstance(term, bytes) else term for field in fields for term in self.reader.lexicon(field)),
+            (term for word in common_english_words() for term in (word, *self._query_analyzer.word_terms(word))),
         ))
 
     def _pinned(self, terms: list[str], audience: str) -> list[int]:

@@ -1,13 +1,17 @@
-"""Related forms: a query word no article has, found through the words that share its root.
+"""Related forms: an uncommon query word no article has, found through the words that share its root.
 
 Snowball stemming joins a word's inflections ("scars", "scarring" -> "scar") but leaves some
-derivations apart: "amnesia" stays "amnesia" while "amnesic" is "amnes", and "starving" is
-"starv" while "starvation" is "starvat". When no article the asker may see has a query word's
-stem, the indexed stems that extend it, or that it extends, by at most EXTRA_LETTERS stand in
-for it, as long as the shorter of the two keeps ROOT_LETTERS letters: "amnesia" finds the
-articles that say "amnesic". The bounds keep unrelated words apart: "curtain" is not
-"curtail" (neither extends the other), "whitecoat" is not "white" (four letters more) and
-"peeling" is not "peel" (a four-letter root; the analyzer keeps it apart on purpose too).
+derivations apart: "amnesia" stays "amnesia" while "amnesic" is "amnes", and "apigen" is not
+"apigenin". When no article the asker may see has a query word's stem, the indexed stems that
+extend it, or that it extends, by at most EXTRA_LETTERS stand in for it, as long as the shorter
+of the two keeps ROOT_LETTERS letters: "amnesia" finds the articles that say "amnesic".
+
+Neither side may be a common English word or its stem (the dictionary's most frequent,
+kb/dictionary.py): among common words, a shared root is mostly chance ("place" and "placebo",
+"should" and "shoulder", "press" and "pressure", "treat" and "treaty"), and a patient asking
+about their shoulder must hear that no article mentions it. Rare and technical words are where
+Snowball leaves real relatives apart. The bounds also keep "curtain" from "curtail" (neither
+extends the other) and "whitecoat" from "white" (four letters more).
 
 Only words that would otherwise be unmatched are widened, so a word the articles use always
 means itself, and nothing changes for a query every word of which some article has.
@@ -24,18 +28,19 @@ EXTRA_LETTERS = 2
 
 
 class RelatedForms:
-    """The stems of one index version's searched fields, sorted, to look related stems up."""
+    """The stems of one index version's searched fields, sorted, less common words and their stems."""
 
-    def __init__(self, stems: Iterable[str], kept_apart: Iterable[str] = ()):
-        self._stems = sorted({stem for stem in stems if stem.isalpha()})
-        self._kept_apart = frozenset(kept_apart)
+    def __init__(self, stems: Iterable[str], common: Iterable[str]):
+        self._common = frozenset(common)
+        self._stems = sorted({stem for stem in stems if stem.isalpha()} - self._common)
 
     def __len__(self) -> int:
         return len(self._stems)
 
     def of(self, stem: str) -> list[str]:
-        """The indexed stems related to `stem` (itself excluded), shortest first."""
-        if len(stem) < ROOT_LETTERS or not stem.isalpha() or stem in self._kept_apart:
+        """The indexed stems related to `stem` (itself excluded), shortest first; none for a
+        common word or its stem."""
+        if len(stem) < ROOT_LETTERS or not stem.isalpha() or stem in self._common:
             return []
         shorter = [stem[:length] for length in range(max(ROOT_LETTERS, len(stem) - EXTRA_LETTERS), len(stem)) if self._has(stem[:length])]
         longer = []
@@ -44,7 +49,7 @@ class RelatedForms:
             if len(self._stems[at]) - len(stem) <= EXTRA_LETTERS:
                 longer.append(self._stems[at])
             at += 1
-        return [found for found in shorter + longer if found not in self._kept_apart]
+        return shorter + longer
 
     def _has(self, stem: str) -> bool:
         at = bisect.bisect_left(self._stems, stem)

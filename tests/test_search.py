@@ -445,6 +445,21 @@ def test_unrelated_words_are_not_related_forms(tmp_path, query):
         assert (result["total"], result["unmatched"]) == (0, [query])
 
 
+@pytest.mark.parametrize("query", ["shoulder", "pressure", "placebo", "treaty", "candida", "population"])
+def test_common_words_never_stand_in_for_each_other(articles_engine, query):
+    """should/shoulder, press/pressure, place/placebo, treat/treaty, candidate/candida,
+    popular/population share a root by chance: a patient asking about any of them hears that no
+    clinic article mentions it."""
+    result = ask(articles_engine, q=query)
+    assert (result["total"], result["unmatched"]) == (0, [query])
+
+
+def test_a_rare_word_finds_its_relatives_in_the_clinic_articles(articles_engine):
+    result = ask(articles_engine, q="atrophy")
+    assert result["unmatched"] == [] and result["total"] > 0
+    assert "<mark>atrophic</mark>" in " ".join(hit["snippet"].lower() for hit in result["hits"])
+
+
 def test_a_related_form_only_staff_articles_have_is_not_offered_to_the_public(tmp_path):
     with engine_over(tmp_path, RELATED_TEXTS, staff_only=("staff-note",)) as engine:
         public, staff = ask(engine, q="anaemia"), ask(engine, "staff", q="anaemia")
@@ -482,13 +497,13 @@ def test_a_missing_dictionary_is_one_message_naming_the_file(monkeypatch):
     from kb.errors import ConfigError
 
     monkeypatch.setattr(dictionary, "FILE", "no_such_dictionary.txt")
-    dictionary.english_words.cache_clear()
+    dictionary.forget()
     try:
         with pytest.raises(ConfigError, match="symspellpy/no_such_dictionary.txt"):
             dictionary.english_words()
     finally:
         monkeypatch.undo()
-        dictionary.english_words.cache_clear()
+        dictionary.forget()
     assert "wear" in dictionary.english_words() and "microneedlign" not in dictionary.english_words()
 
 
@@ -496,11 +511,11 @@ def test_the_api_answers_503_naming_the_dictionary_when_it_is_missing(app, clien
     from kb import dictionary
 
     monkeypatch.setattr(dictionary, "FILE", "no_such_dictionary.txt")
-    dictionary.english_words.cache_clear()
+    dictionary.forget()
     try:
         answer = client.get("/api/v1/search?q=cost")
         assert answer.status_code == 503
         assert "no_such_dictionary.txt" in answer.get_json()["error"]["message"]
     finally:
         monkeypatch.undo()
-        dictionary.english_words.cache_clear()
+        dictionary.forget()
