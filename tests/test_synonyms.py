@@ -58,5 +58,6 @@ def test_a_risky_phrase_means_what_the_articles_mean_by_it(phrase):
 
 def test_the_groups_still_find_what_patients_type():
     for typed, term in [("how much does it cost", "cost"), ("raised scars", "hypertrophic"), ("long lasting", "longlasting"),
-                        ("price", "cost"), ("dietary fibre", "dietaryfiber"), ("peels", "chemicalpeel")]:
+                        ("price", "cost"), ("dietary fibre", "dietaryfiber"), ("peels", "chemicalpeel"),
+                        ("how soon can i go back to work", "downtime")]:
         assert term in ANALYZE(typed), (typed, ANALYZE(typed))
