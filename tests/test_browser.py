@@ -322,3 +322,17 @@ def test_the_focus_ring_is_the_accent_not_an_error_colour(page, live_site):
     page.keyboard.press("Tab")
     colour = page.evaluate("getComputedStyle(document.activeElement).outlineColor")
     assert colour == "rgb(8, 69, 129)", colour  # the default accent #0b5cad, a quarter darker
+
+
+@pytest.mark.parametrize("query, level, background, stripe", [
+    ("trouble breathing after numbing cream", "emergency", "rgb(253, 236, 234)", "rgb(164, 22, 26)"),
+    ("pus and fever after microneedling", "urgent", "rgb(255, 244, 229)", "rgb(180, 83, 9)"),
+])
+def test_a_notice_is_drawn_in_its_levels_colours(page, live_site, screenshots, query, level, background, stripe):
+    """No later rule for another page's notes may repaint an emergency in the calm colours."""
+    page.goto(f"{live_site.url}/?q={query.replace(' ', '+')}")
+    notice = page.locator(f".notices .notice-{level}").first
+    expect(notice).to_be_visible()
+    drawn = notice.evaluate("n => { const s = getComputedStyle(n); return [s.backgroundColor, s.borderLeftColor, s.borderLeftWidth]; }")
+    assert drawn == [background, stripe, "6px"]
+    page.screenshot(path=screenshots / f"search-notice-{level}.png")
