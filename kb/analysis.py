@@ -8,6 +8,7 @@ from typing import Iterator, NamedTuple
 from whoosh.analysis import CharsetFilter, CompositeAnalyzer, Filter, LowercaseFilter, RegexTokenizer, StemFilter, StopFilter, Token
 from whoosh.support.charset import accent_map
 
+from kb.dictionary import common_english_words
 from kb.taxonomy import Taxonomy
 
 #: Spelling and suggestions work on whole words of letters ("hyperpigmantation"), never numbers.
@@ -35,6 +36,15 @@ UNSTEMMED = ("peeling",)
 def base_chain():
     """Tokenize, lowercase, fold accents ('anaesthésie' == 'anaesthesie'), drop stop words, stem."""
     return RegexTokenizer() | LowercaseFilter() | CharsetFilter(accent_map) | StopFilter() | StemFilter(lang="en", ignore=UNSTEMMED)
+
+
+@functools.lru_cache(maxsize=1)
+def common_terms() -> frozenset[str]:
+    """The dictionary's common words and their terms ("pressure" and "pressur"), made once per
+    process: what related forms never join (kb/related_forms.py)."""
+    chain = base_chain()
+    words = common_english_words()
+    return words | frozenset(token.text for word in words for token in chain(word))
 
 
 def spelling_analyzer():
@@ -250,10 +260,6 @@ class QueryAnalyzer:
     def __call__(self, text: str) -> list[str]:
         """The distinct terms, in the order they first appear."""
         return list(dict.fromkeys(term for term, _ in self.terms(text)))
-
-    def word_terms(self, word: str) -> tuple[str, ...]:
-        """One word's terms, before synonyms: ("scar",) for "scarring", () for a stop word."""
-        return self._terms(word)
 
     def terms(self, text: str) -> list[QueryTerm]:
         """Every term in order, repeats included, with the words that made it."""

@@ -41,9 +41,11 @@ def forget() -> None:
     """Read the file again on next use."""
     _words_by_frequency.cache_clear()
     english_words.cache_clear()
+    common_english_words.cache_clear()
 
 
-def common_english_words() -> tuple[str, ...]:
+@functools.lru_cache(maxsize=1)
+def common_english_words() -> frozenset[str]:
     """The COMMON_WORDS most frequent words ("place", "should", "pressure"): where unrelated
     words most often share a root."""
-    return _words_by_frequency()[:COMMON_WORDS]
+    return frozenset(_words_by_frequency()[:COMMON_WORDS])

@@ -28,11 +28,11 @@ from whoosh.lang import stemmer_for_language
 from whoosh.query import Term
 
 from kb import scoring
-from kb.analysis import QueryAnalyzer, question_terms
+from kb.analysis import QueryAnalyzer, common_terms, question_terms
 from kb.articles import DRAFT, EDITORS, PUBLIC, PUBLISHED, READERS, STAFF
 from kb.cards import Cards
 from kb.completions import Completions
-from kb.dictionary import common_english_words, english_words
+from kb.dictionary import english_words
 from kb.errors import IndexUnavailable, KbError, NotFound
 from kb.facets import FacetSets, intersect
 from kb.matching import TextMatch, answering
@@ -288,7 +288,11 @@ class Engine:
         distinct = list(dict.fromkeys(term for term, _ in terms))
         clauses = self._clauses(distinct)
         if clauses:
-            clauses = [self._widened(term, clause, audience) for term, clause in zip(distinct, clauses)]
+            widened = [(term, self._widened(term, clause, distinct, audience)) for term, clause in zip(distinct, clauses)]
+            # A word whose related forms are all other words of the query ("sterilise sterile")
+            # is answered by them: it is neither counted twice nor unmatched.
+            distinct = [term for term, clause in widened if clause is not None]
+            clauses = [clause for _, clause in widened if clause is not None]
         scored = self._score(clauses, audience)
         meaningful = [(term, clause) for term, clause in zip(distinct, clauses or ()) if term not in self._question_words]
         found = [clause for _, clause in meaningful if self._seen(clause, audience)]
@@ -306,15 +310,19 @@ class Engine:
         """Whether some article `audience` may see matches the clause."""
         return bool(self._audience[audience][self._postings[audience].word(clause.terms).docs].any())
 
-    def _widened(self, term: str, clause: scoring.Clause, audience: str) -> scoring.Clause:
+    def _widened(self, term: str, clause: scoring.Clause, query: list[str], audience: str) -> scoring.Clause | None:
         """The clause, or, when no article the audience sees has its word, a clause for the word's
-        related forms that some of them have (kb/related_forms.py): "amnesia" finds "amnesic"."""
+        related forms that some of them have (kb/related_forms.py): "amnesia" finds "amnesic".
+        None when those forms are all other terms of the query."""
         if term in self._question_words or self._seen(clause, audience):
             return clause
         related = [stem for stem in self._related_forms().of(term) if self._seen(self._clause(stem, 1.0), audience)]
         if not related:
             return clause
-        return scoring.Clause(tuple((field, stem, weight) for stem in related for field, weight in self.ranking.field_weights), clause.weight)
+        others = [stem for stem in related if stem not in query]
+        if not others:
+            return None
+        return scoring.Clause(tuple(field_term for stem in others for field_term in self._clause(stem, 1.0).terms), clause.weight)
 
     def _related_forms(self) -> RelatedForms:
         """Every stem of the searched fields, whoever may see it: a stem is offered to an asker
@@ -322,7 +330,7 @@ class Engine:
         fields = [field for field, _ in self.ranking.field_weights]
         return self._once("related forms", EDITORS, lambda: RelatedForms(
             (term.decode("utf-8") if isinstance(term, bytes) else term for field in fields for term in self.reader.lexicon(field)),
-            (term for word in common_english_words() for term in (word, *self._query_analyzer.word_terms(word))),
+            common_terms(),
         ))
 
     def _pinned(self, terms: list[str], audience: str) -> list[int]:

@@ -6,12 +6,13 @@ derivations apart: "amnesia" stays "amnesia" while "amnesic" is "amnes", and "ap
 extend it, or that it extends, by at most EXTRA_LETTERS stand in for it, as long as the shorter
 of the two keeps ROOT_LETTERS letters: "amnesia" finds the articles that say "amnesic".
 
-Neither side may be a common English word or its stem (the dictionary's most frequent,
-kb/dictionary.py): among common words, a shared root is mostly chance ("place" and "placebo",
+Neither side may be a common English word or the stem of one (the dictionary's most frequent,
+kb/dictionary.py): among common words a shared root is mostly chance ("place" and "placebo",
 "should" and "shoulder", "press" and "pressure", "treat" and "treaty"), and a patient asking
 about their shoulder must hear that no article mentions it. Rare and technical words are where
-Snowball leaves real relatives apart. The bounds also keep "curtain" from "curtail" (neither
-extends the other) and "whitecoat" from "white" (four letters more).
+Snowball leaves real relatives apart. The bounds keep apart stems that only begin alike
+(neither extends the other) and a short stem from a much longer one (more than EXTRA_LETTERS
+letters more).
 
 Only words that would otherwise be unmatched are widened, so a word the articles use always
 means itself, and nothing changes for a query every word of which some article has.
@@ -30,16 +31,16 @@ EXTRA_LETTERS = 2
 class RelatedForms:
     """The stems of one index version's searched fields, sorted, less common words and their stems."""
 
-    def __init__(self, stems: Iterable[str], common: Iterable[str]):
-        self._common = frozenset(common)
-        self._stems = sorted({stem for stem in stems if stem.isalpha()} - self._common)
+    def __init__(self, stems: Iterable[str], common: frozenset[str]):
+        self._common = common
+        self._stems = sorted({stem for stem in stems if stem.isalpha()} - common)
 
     def __len__(self) -> int:
         return len(self._stems)
 
     def of(self, stem: str) -> list[str]:
-        """The indexed stems related to `stem` (itself excluded), shortest first; none for a
-        common word or its stem."""
+        """The indexed stems related to `stem` (itself excluded): the shorter ones, then the
+        longer ones alphabetically. None for a common word's stem."""
         if len(stem) < ROOT_LETTERS or not stem.isalpha() or stem in self._common:
             return []
         shorter = [stem[:length] for length in range(max(ROOT_LETTERS, len(stem) - EXTRA_LETTERS), len(stem)) if self._has(stem[:length])]

@@ -1,19 +1,23 @@
 """Spelling: the known word nearest to a misspelt one, by typos first, then by how common it is.
 
 How many typos a word may hold grows with its length, as in Meilisearch's typo tolerance (its
-defaults, `minWordSizeForTypos`): none under five letters, one from five, two from nine. A
-typo is a letter missing, added, replaced, or two neighbours swapped (the optimal string
-alignment distance). Short words have too many neighbours for a guess to be right: "differin"
-is one retinoid, not "differ" two letters shorter, and "Ativan" is not "asian".
+defaults, `minWordSizeForTypos`): one from five letters, two from nine. A typo is a letter
+missing, added, replaced, or two neighbours swapped (the optimal string alignment distance).
+Short words have too many neighbours for a guess to be right: "differin" is one retinoid, not
+"differ" two letters shorter, and "Ativan" is not "asian". A four-letter word may still hold
+one swap of neighbouring letters, the commonest slip and the least ambiguous: "acen" is "acne",
+while "alli" is not "all".
 """
 from __future__ import annotations
 
 from typing import Iterable, Mapping
 
 from rapidfuzz import process
-from rapidfuzz.distance import OSA
+from rapidfuzz.distance import OSA, Levenshtein
 
-#: A word this long may hold one typo; shorter words are never corrected.
+#: A word this long may hold one swap of neighbouring letters, and no other typo.
+ONE_SWAP_FROM = 4
+#: A word this long may hold one typo of any kind.
 ONE_TYPO_FROM = 5
 #: A word this long may hold two.
 TWO_TYPOS_FROM = 9
@@ -36,18 +40,20 @@ class Speller:
             self._by_first_letter.setdefault(word[:1], []).append(word)
 
     def nearest(self, word: str) -> str | None:
-        """The known word fewest typos from `word` (at most `typos_allowed(word)`, same first
-        letter); among equals the one most articles use, then the alphabetically first. None
-        when there is none."""
+        """The known word fewest typos from `word` (at most `typos_allowed(word)`, or a swap in a
+        four-letter word; same first letter); among equals the one most articles use, then the
+        alphabetically first. None when there is none."""
         allowed = typos_allowed(word)
-        if not allowed:
+        swap_only = not allowed and len(word) >= ONE_SWAP_FROM
+        if not allowed and not swap_only:
             return None
         found = [
             (candidate, typos)
             for candidate, typos, _ in process.extract(
-                word, self._by_first_letter.get(word[:1], ()), scorer=OSA.distance, score_cutoff=allowed, limit=None
+                word, self._by_first_letter.get(word[:1], ()), scorer=OSA.distance, score_cutoff=max(allowed, 1), limit=None
             )
-            if candidate != word
+            # A swap is one typo to OSA and two to Levenshtein, who sees two replaced letters.
+            if candidate != word and (not swap_only or Levenshtein.distance(word, candidate) == 2)
         ]
         if not found:
             return None

@@ -10,6 +10,7 @@ from collections import Counter
 from typing import Iterable, Mapping
 
 import numpy as np
+from whoosh.support.charset import accent_map
 
 from kb.analysis import SPELL_PATTERN
 from kb.spelling import Speller
@@ -50,7 +51,8 @@ class Corrector:
         def fix(match: re.Match) -> str:
             nonlocal changed
             word = match.group(0)
-            folded = word.casefold()
+            # As the articles' words were read: lowercase, accents folded ("sérum" is "serum").
+            folded = word.casefold().translate(accent_map)
             if folded in self._known or folded in self._also_known or folded in self._english:
                 return word
             nearest = self._speller.nearest(folded)
