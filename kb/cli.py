@@ -134,7 +134,8 @@ def search_command(query, page, per_page, sort, staff, as_json, **facets) -> Non
     for notice in result["notices"]:
         click.echo(f"{notice['level'].upper()}: {notice['title']} {notice['text']}")
     if result["corrected"]:
-        click.echo(f"Showing results for: {result['corrected']}")
+        ran = "Showing results for" if result["hits"] else "Searched for"
+        click.echo(f"{ran}: {result['corrected']}")
     if result["unmatched"]:
         click.echo(f"No article mentions {', '.join(result['unmatched'])}")
     click.echo(f"{plural(result['total'], 'result')} ({result['took_ms']} ms)")

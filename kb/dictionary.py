@@ -1,9 +1,11 @@
 """The English words spelling correction leaves alone: symspellpy's bundled frequency dictionary.
 
 A query word is corrected only when neither the asker's articles nor this dictionary know it:
-"will", "wear" and "scabs" are English, whether or not an article uses them. The dictionary is
-the 82,765 most frequent words of Google Books n-grams that are also in SCOWL (MIT licence,
-shipped inside the symspellpy package, 1.3 MB); it is read once per process.
+"will", "wear" and "scabs" are English, whether or not an article uses them. The dictionary
+holds the 82,834 most frequent words (the file is named for 82,765) of Google Books n-grams
+that are also in SCOWL, most frequent first (MIT licence, shipped inside the symspellpy
+package, 1.3 MB); it is read once per process. Its first COMMON_WORDS are the common words
+that related forms never join (kb/related_forms.py).
 """
 from __future__ import annotations
 

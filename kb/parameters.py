@@ -47,7 +47,8 @@ class SearchRequest:
         return (self.q, self.filters, self.page, self.per_page, self.sort, self.correct)
 
     def question_key(self) -> tuple:
-        """The cache key without paging: every page of one search is the same question."""
+        """Every page of one search, whatever the case and spacing of its words: the same question
+        (what its `search_id` names)."""
         return (" ".join(self.q.split()).casefold(), self.filters, self.sort, self.correct)
 
 

@@ -146,3 +146,14 @@ def test_search_command_says_what_no_article_mentions_and_shows_notices(fresh_ap
     output = runner.invoke(args=["search", "fever", "cost"]).output
     assert "URGENT: Infection? Call the clinic today." in output
     assert "No article mentions fever" in output
+
+
+def test_kb_search_says_searched_for_when_the_correction_finds_nothing(built_index, tmp_path):
+    from conftest import FIXTURES
+    from helpers import kb, kb_env
+
+    env = kb_env(FIXTURES, built_index, tmp_path / "instance")
+    found = kb(["search", "micronedling"], env)
+    nothing = kb(["search", "xylophone micronedling"], env)
+    assert "Showing results for: microneedling" in found.stdout
+    assert "Searched for: xylophone microneedling" in nothing.stdout and "No article mentions xylophone" in nothing.stdout
