@@ -24,7 +24,7 @@ QUESTION_WORDS = frozenset(
     i me my mine myself our ours ourselves he him his she her hers they them their theirs its am was were
     been being has had having there here these those than then so such just about any some all each own
     other too very get got
-    long many much soon often after before during while vs versus""".split()
+    long many much soon often after before during while vs versus ok okay""".split()
 )
 
 

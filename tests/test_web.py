@@ -88,6 +88,7 @@ def test_a_typo_beside_a_word_no_article_has_is_corrected_and_only_the_unknown_w
     page = client.get("/?q=xylophone+micronedling").get_data(as_text=True)
     assert "Searched for <span class=\"corrected\">xylophone microneedling</span>" in page
     assert "No article mentions “xylophone”." in page and "Nothing matched “xylophone microneedling”" in page
+    assert "Check the spelling" not in page and "No article mentions “xylophone”: you can ask the clinic about it." in page
     assert "/?q=xylophone+micronedling&correct=false" in hrefs(page)
 
 
@@ -100,7 +101,7 @@ def test_unmatched_words_and_notices_are_said_above_the_results(client):
 def test_empty_state_offers_what_to_try_and_the_topics(client):
     page = client.get("/?q=xylophone+quartz&side_effect=redness").get_data(as_text=True)
     assert "Nothing matched" in page
-    assert "Check the spelling" in page
+    assert "Check the spelling of “xylophone” or “quartz”. If it is right, no article covers it yet" in page
     assert "/?q=xylophone+quartz" in hrefs(page)  # remove the filter
     assert "/?procedure=microneedling" in hrefs(page)  # browse a topic
     assert result_slugs(page) == []

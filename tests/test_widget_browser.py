@@ -178,7 +178,8 @@ def test_did_you_mean_when_the_api_corrected_the_query(page, live_site, clinic_s
     expect(status).to_contain_text("No article mentions \u201cmicronedling\u201d.")
     expect(box(page)).to_have_value("micronedling")
     box(page).fill("xylophone micronedling")  # a typo beside a word no article has: still corrected
-    expect(status).to_contain_text("Searched for \u201cxylophone microneedling\u201d. No article mentions \u201cxylophone\u201d.")
+    expect(status).to_contain_text(
+        "Searched for \u201cxylophone microneedling\u201d. No article mentions \u201cxylophone\u201d. You can ask the clinic about it.")
 
 
 def test_offline_says_so(new_context, live_site, clinic_sites):

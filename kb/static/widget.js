@@ -213,7 +213,7 @@ mark{background:var(--mark);color:inherit;padding:0 .1em}
   function summary(body, text) {
     const missing = (body.unmatched || []).map((word) => `\u201c${word}\u201d`);
     const none = missing.length ? `No article mentions ${missing.length > 1 ? `${missing.slice(0, -1).join(", ")} or ${missing[missing.length - 1]}` : missing[0]}.` : "";
-    if (!body.total) return none || `No articles match \u201c${text}\u201d.`;
+    if (!body.total) return none ? `${none} You can ask the clinic about it.` : `No articles match \u201c${text}\u201d.`;
     return none ? `${none} ${found(body.hits.length, body.total)} These match your other words.` : found(body.hits.length, body.total);
   }
 
