@@ -261,6 +261,10 @@ def test_widget_says_what_it_did_not_find_and_shows_urgent_notices(page, live_si
     expect(notice).to_contain_text("emergency care")
     expect(status).to_contain_text("No article mentions \u201ctrouble\u201d or \u201cbreathing\u201d.")
     page.screenshot(path=screenshots / "widget-emergency-notice.png", full_page=True)
+    notice.get_by_role("button", name="Read more").click()
+    expect(page.locator("#kb-search .reader h2")).to_have_text("Infection and allergic reactions")
+    page.keyboard.press("Escape")
+    expect(notice).to_be_visible()
 
     box(page).fill("eczema laser")
     expect(status).to_contain_text("No article mentions \u201ceczema\u201d.")

@@ -220,6 +220,12 @@ mark{background:var(--mark);color:inherit;padding:0 .1em}
   function notice(item) {
     const box = el("div", { class: `notice ${item.level}`, role: "note" });
     box.append(el("strong", {}, item.title), document.createTextNode(item.text));
+    if (item.slug) {
+      // The article behind the notice opens in the reader, as on the search page's "Read more".
+      const more = el("button", { type: "button", class: "b" }, "Read more");
+      more.addEventListener("click", () => read(item.slug));
+      box.append(el("br"), more);
+    }
     return box;
   }
 
