@@ -263,3 +263,13 @@ def test_sources_carry_a_title_and_a_link_where_the_front_matter_gives_them(tmp_
         {"file": "001_a.txt", "title": None, "url": None},
         {"file": "002_b.txt", "title": "A review of needling", "url": "https://example.org/review"},
     ]
+
+
+def test_every_public_clinic_article_says_it_is_not_medical_advice():
+    from conftest import PROJECT
+    from kb.articles import PUBLIC
+
+    articles = load_folder(PROJECT / "articles", load_taxonomy(PROJECT / "articles" / "taxonomy.yaml")).articles
+    public = [article for article in articles if article.audience == PUBLIC]
+    assert len(public) >= 20
+    assert [a.slug for a in public if "not medical advice" not in a.text] == []

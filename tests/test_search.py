@@ -306,13 +306,15 @@ def whooshs_similar(engine, slug: str, audience: str, limit: int) -> list[str]:
 
 
 def test_similar_articles_are_whooshs_more_like_this_with_ties_by_slug(articles_engine):
-    """Over every article (staff's view). The public's are over public articles alone, the same
-    as an index without the staff-only ones would give (tests/test_public_statistics.py)."""
+    """Over every article with the whole index's statistics, Whoosh's own (editors' view; the
+    clinic has no drafts). Staff's and the public's use their own articles' statistics, the same
+    as an index of those articles alone would give (tests/test_public_statistics.py): a mean of
+    stored lengths, not Whoosh's exact one, so near ties may fall the other way there."""
     slugs = [card["slug"] for card in articles_engine.cards if card]
-    assert len(slugs) > 20
+    assert len(slugs) > 20 and not articles_engine.draft_slugs
     for slug in slugs:
-        ours = [hit["slug"] for hit in articles_engine.similar(slug, "staff", limit=6)]
-        assert ours == whooshs_similar(articles_engine, slug, "staff", 6), slug
+        ours = [hit["slug"] for hit in articles_engine.similar(slug, "editors", limit=6)]
+        assert ours == whooshs_similar(articles_engine, slug, "editors", 6), slug
         assert slug not in ours
 
 
