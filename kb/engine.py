@@ -286,17 +286,22 @@ class Engine:
         postings = self._postings[audience]
         terms = self._query_analyzer.terms(text)
         distinct = list(dict.fromkeys(term for term, _ in terms))
-        clauses = self._clauses(distinct)
-        if clauses:
-            widened = [(term, self._widened(term, clause, distinct, audience)) for term, clause in zip(distinct, clauses)]
-            # A word whose related forms are all other words of the query ("sterilise sterile")
-            # is answered by them: it is neither counted twice nor unmatched.
-            distinct = [term for term, clause in widened if clause is not None]
-            clauses = [clause for _, clause in widened if clause is not None]
+        kept, seen = [], set()
+        for term, clause in zip(distinct, self._clauses(distinct) or ()):
+            if self._seen(clause, audience):
+                seen.add(term)
+            elif term not in self._question_words and (related := self._related(term, audience)):
+                others = [stem for stem in related if stem not in distinct]
+                if not others:
+                    continue  # answered by the query's other words ("sterilise sterile"): not counted twice
+                clause = scoring.Clause(tuple(field_term for stem in others for field_term in self._clause(stem, 1.0).terms), clause.weight)
+                seen.add(term)
+            kept.append((term, clause))
+        clauses = [clause for _, clause in kept] or None
         scored = self._score(clauses, audience)
-        meaningful = [(term, clause) for term, clause in zip(distinct, clauses or ()) if term not in self._question_words]
-        found = [clause for _, clause in meaningful if self._seen(clause, audience)]
-        missing = {term for term, clause in meaningful if clause not in found}
+        meaningful = [(term, clause) for term, clause in kept if term not in self._question_words]
+        found = [clause for term, clause in meaningful if term in seen]
+        missing = {term for term, _ in meaningful if term not in seen}
         unmatched = list(dict.fromkeys(" ".join(words) for term, words in terms if term in missing))
         if not meaningful:
             matches = scored.matched & allowed
@@ -310,19 +315,10 @@ class Engine:
         """Whether some article `audience` may see matches the clause."""
         return bool(self._audience[audience][self._postings[audience].word(clause.terms).docs].any())
 
-    def _widened(self, term: str, clause: scoring.Clause, query: list[str], audience: str) -> scoring.Clause | None:
-        """The clause, or, when no article the audience sees has its word, a clause for the word's
-        related forms that some of them have (kb/related_forms.py): "amnesia" finds "amnesic".
-        None when those forms are all other terms of the query."""
-        if term in self._question_words or self._seen(clause, audience):
-            return clause
-        related = [stem for stem in self._related_forms().of(term) if self._seen(self._clause(stem, 1.0), audience)]
-        if not related:
-            return clause
-        others = [stem for stem in related if stem not in query]
-        if not others:
-            return None
-        return scoring.Clause(tuple(field_term for stem in others for field_term in self._clause(stem, 1.0).terms), clause.weight)
+    def _related(self, term: str, audience: str) -> list[str]:
+        """The related forms of a word no article the audience sees has, that some of them have
+        (kb/related_forms.py): "amnesia" finds "amnesic"."""
+        return [stem for stem in self._related_forms().of(term) if self._seen(self._clause(stem, 1.0), audience)]
 
     def _related_forms(self) -> RelatedForms:
         """Every stem of the searched fields, whoever may see it: a stem is offered to an asker

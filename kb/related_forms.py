@@ -35,9 +35,6 @@ class RelatedForms:
         self._common = common
         self._stems = sorted({stem for stem in stems if stem.isalpha()} - common)
 
-    def __len__(self) -> int:
-        return len(self._stems)
-
     def of(self, stem: str) -> list[str]:
         """The indexed stems related to `stem` (itself excluded): the shorter ones, then the
         longer ones alphabetically. None for a common word's stem."""
